@@ -1,0 +1,5 @@
+export * from './events.js';
+export * from './limits.js';
+export * from './record.js';
+export * from './rooms.js';
+export * from './validate.js';
