@@ -25,7 +25,9 @@ function step(cmd, args, options = {}) {
 function must(cmd, args, what) {
   const code = step(cmd, args);
   if (code !== 0) {
-    console.error(`parley: ${what} failed (exit ${code}); run it by hand to see why: ${cmd} ${args.join(' ')}`);
+    console.error(
+      `parley: ${what} failed (exit ${code}); run it by hand to see why: ${cmd} ${args.join(' ')}`,
+    );
     process.exit(code);
   }
 }
@@ -39,7 +41,11 @@ function ensureDependencies() {
 }
 
 function build() {
-  must(bin('turbo'), ['run', 'build', '--output-logs=errors-only', '--log-prefix=none'], 'the build');
+  must(
+    bin('turbo'),
+    ['run', 'build', '--output-logs=errors-only', '--log-prefix=none'],
+    'the build',
+  );
 }
 
 function parseEnvFile(path) {
@@ -69,14 +75,26 @@ function ensureStack(withPrometheus) {
  * CI reads, since it does not parse vitest's own summary.
  */
 function test(args) {
-  must(bin('prettier'), ['--check', '.', '--log-level', 'warn'], 'the formatting check (npm run format fixes it)');
+  must(
+    bin('prettier'),
+    ['--check', '.', '--log-level', 'warn'],
+    'the formatting check (npm run format fixes it)',
+  );
   const report = join(root, '.stack', 'vitest-report.json');
-  const code = step(bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...args]);
+  const code = step(bin('vitest'), [
+    'run',
+    '--reporter=default',
+    '--reporter=json',
+    `--outputFile.json=${report}`,
+    ...args,
+  ]);
 
   if (existsSync(report)) {
     const r = JSON.parse(readFileSync(report, 'utf8'));
     const skipped = r.numPendingTests + r.numTodoTests;
-    console.log(`\nvitest: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${skipped} skipped`);
+    console.log(
+      `\nvitest: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${skipped} skipped`,
+    );
     if (r.numTotalTests === 0) {
       console.error('parley: no test ran');
       process.exit(1);
@@ -108,7 +126,9 @@ switch (command) {
     ensureDependencies();
     build();
     ensureStack(false);
-    process.exit(step(process.execPath, [join(root, 'consumer/dist/bench/writer-bench.js'), ...rest]));
+    process.exit(
+      step(process.execPath, [join(root, 'consumer/dist/bench/writer-bench.js'), ...rest]),
+    );
     break;
   default:
     console.error('usage: node scripts/parley.mjs <test|bench|bench-writer|stack> [args]');

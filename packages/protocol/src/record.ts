@@ -1,5 +1,10 @@
 import type { ChatMessage } from './events.js';
-import { MAX_BODY_BYTES_CEILING, MESSAGE_ID_PATTERN, ROOM_PATTERN, USER_ID_PATTERN } from './limits.js';
+import {
+  MAX_BODY_BYTES_CEILING,
+  MESSAGE_ID_PATTERN,
+  ROOM_PATTERN,
+  USER_ID_PATTERN,
+} from './limits.js';
 
 /** The Kafka topic every chat node produces to and every writer consumes. */
 export const DEFAULT_TOPIC = 'chat.messages';
@@ -24,14 +29,10 @@ export function encodeRecord(message: ChatMessage, node: string): string {
 
 /** Why a record cannot be stored; each becomes the `reason` of a dead letter. */
 export type PoisonReason =
-  | 'not_utf8'
-  | 'not_json'
-  | 'wrong_shape'
-  | 'unsupported_version'
-  | 'nul_character'
-  | 'oversized';
+  'not_utf8' | 'not_json' | 'wrong_shape' | 'unsupported_version' | 'nul_character' | 'oversized';
 
-export type DecodedRecord = { ok: true; record: ChatRecord } | { ok: false; reason: PoisonReason; detail: string };
+export type DecodedRecord =
+  { ok: true; record: ChatRecord } | { ok: false; reason: PoisonReason; detail: string };
 
 /** Largest record value a writer accepts: the body ceiling plus room for the envelope. */
 export const MAX_RECORD_BYTES = MAX_BODY_BYTES_CEILING * 2;

@@ -11,7 +11,10 @@ export const kafkaSettings = z.object({
   /** Comma-separated bootstrap brokers. Required. */
   KAFKA_BROKERS: hostPortList,
   /** Topic of chat messages. Default `chat.messages`. */
-  KAFKA_TOPIC: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/).default('chat.messages'),
+  KAFKA_TOPIC: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,249}$/)
+    .default('chat.messages'),
   /** TLS to the brokers. Default false. */
   KAFKA_SSL: boolFlag.default(false),
   /** PEM CA bundle used to verify the brokers (with KAFKA_SSL). Default: the system store. */
@@ -38,7 +41,11 @@ export function createKafka(settings: KafkaSettings, clientId: string): Kafka {
         : { ca: [readFileSync(settings.KAFKA_CA_FILE, 'utf8')], rejectUnauthorized: true };
   }
 
-  const { KAFKA_SASL_MECHANISM: mechanism, KAFKA_SASL_USERNAME: username, KAFKA_SASL_PASSWORD: password } = settings;
+  const {
+    KAFKA_SASL_MECHANISM: mechanism,
+    KAFKA_SASL_USERNAME: username,
+    KAFKA_SASL_PASSWORD: password,
+  } = settings;
   if (mechanism !== undefined) {
     config.sasl = { mechanism, username: username ?? '', password: password ?? '' } as SASLOptions;
   }
@@ -75,11 +82,16 @@ export interface RedisClientOptions {
   lazyConnect?: boolean;
 }
 
-export function createRedis(settings: RedisSettings, options: RedisClientOptions = {}): RedisClient {
+export function createRedis(
+  settings: RedisSettings,
+  options: RedisClientOptions = {},
+): RedisClient {
   const tls =
     settings.REDIS_TLS || settings.REDIS_URL?.startsWith('rediss://') === true
       ? {
-          ...(settings.REDIS_CA_FILE === undefined ? {} : { ca: [readFileSync(settings.REDIS_CA_FILE, 'utf8')] }),
+          ...(settings.REDIS_CA_FILE === undefined
+            ? {}
+            : { ca: [readFileSync(settings.REDIS_CA_FILE, 'utf8')] }),
           rejectUnauthorized: true,
         }
       : undefined;

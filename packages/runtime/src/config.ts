@@ -29,7 +29,9 @@ export function parseConfig<S extends z.ZodType>(schema: S, env: Env = process.e
   const problems = result.error.issues.map((issue) => {
     const name = issue.path.join('.') || '(config)';
     const got = issue.path.length === 1 ? cleaned[String(issue.path[0])] : undefined;
-    return got === undefined ? `${name}: ${issue.message}` : `${name}: ${issue.message} (got "${got}")`;
+    return got === undefined
+      ? `${name}: ${issue.message}`
+      : `${name}: ${issue.message} (got "${got}")`;
   });
   throw new ConfigError(problems);
 }
@@ -41,7 +43,8 @@ export function redactConfig(config: Record<string, unknown>): Record<string, un
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(config)) {
     if (value !== undefined && SECRET_KEY.test(key)) out[key] = '[redacted]';
-    else if (typeof value === 'string') out[key] = value.replace(/\/\/([^:/@]+):[^@/]*@/, '//$1:[redacted]@');
+    else if (typeof value === 'string')
+      out[key] = value.replace(/\/\/([^:/@]+):[^@/]*@/, '//$1:[redacted]@');
     else out[key] = value;
   }
   return out;
@@ -56,7 +59,12 @@ export const hostPort = z
 /** A comma-separated list of `host:port`, e.g. `REDIS_NODES=127.0.0.1:7101,127.0.0.1:7102`. */
 export const hostPortList = z
   .string()
-  .transform((s) => s.split(',').map((part) => part.trim()).filter((part) => part.length > 0))
+  .transform((s) =>
+    s
+      .split(',')
+      .map((part) => part.trim())
+      .filter((part) => part.length > 0),
+  )
   .pipe(z.array(hostPort).min(1, 'expected at least one host:port'));
 
 export const port = z.coerce.number().int().min(0).max(65535);
@@ -69,9 +77,7 @@ export const boolFlag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
-export const postgresUrl = z
-  .string()
-  .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL');
+export const postgresUrl = z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL');
 
 export const redisUrl = z.string().regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL');
 

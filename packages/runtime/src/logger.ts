@@ -8,7 +8,10 @@ export type { Logger } from 'pino';
  * `offset`, `batchRows`, `elapsedMs`). Components take a child logger. Nothing
  * is logged per chat message.
  */
-export function createLogger(base: { service: string; node?: string }, level = process.env.LOG_LEVEL ?? 'info'): Logger {
+export function createLogger(
+  base: { service: string; node?: string },
+  level = process.env.LOG_LEVEL ?? 'info',
+): Logger {
   return pino({
     level,
     base,

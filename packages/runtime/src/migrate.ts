@@ -34,7 +34,8 @@ export async function migrate(client: pg.ClientBase, dir: string): Promise<Appli
       const checksum = createHash('sha256').update(sql).digest('hex');
       const previous = done.get(name);
       if (previous !== undefined) {
-        if (previous !== checksum) throw new Error(`migration ${name} was changed after it was applied`);
+        if (previous !== checksum)
+          throw new Error(`migration ${name} was changed after it was applied`);
         results.push({ name, applied: false });
         continue;
       }
@@ -42,7 +43,10 @@ export async function migrate(client: pg.ClientBase, dir: string): Promise<Appli
       await client.query('BEGIN');
       try {
         await client.query(sql);
-        await client.query('INSERT INTO schema_migrations (name, checksum) VALUES ($1, $2)', [name, checksum]);
+        await client.query('INSERT INTO schema_migrations (name, checksum) VALUES ($1, $2)', [
+          name,
+          checksum,
+        ]);
         await client.query('COMMIT');
       } catch (error) {
         await client.query('ROLLBACK');

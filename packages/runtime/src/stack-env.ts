@@ -15,7 +15,10 @@ export function parseEnvFile(text: string): Record<string, string> {
     if (match === null) throw new Error(`env file line ${index + 1}: expected KEY=value`);
 
     const [, key, rawValue] = match as unknown as [string, string, string];
-    out[key] = rawValue.replace(/^'(.*)'$|^"(.*)"$/, (_m, single?: string, double?: string) => single ?? double ?? '');
+    out[key] = rawValue.replace(
+      /^'(.*)'$|^"(.*)"$/,
+      (_m, single?: string, double?: string) => single ?? double ?? '',
+    );
   }
   return out;
 }
@@ -38,6 +41,7 @@ export function serviceEnv(root = process.cwd()): Record<string, string | undefi
 
 function findRoot(start: string): string {
   let dir = resolve(start);
-  while (!existsSync(resolve(dir, '.stack/env')) && resolve(dir, '..') !== dir) dir = resolve(dir, '..');
+  while (!existsSync(resolve(dir, '.stack/env')) && resolve(dir, '..') !== dir)
+    dir = resolve(dir, '..');
   return dir;
 }

@@ -30,7 +30,11 @@ export function requirements(withPrometheus: boolean): Requirement[] {
   const list: Requirement[] = [
     { what: 'redis-server 7', present: () => which('redis-server'), aptPackage: 'redis-server' },
     { what: 'redis-cli', present: () => which('redis-cli'), aptPackage: 'redis-tools' },
-    { what: 'PostgreSQL server', present: () => postgresBinDir() !== undefined, aptPackage: 'postgresql' },
+    {
+      what: 'PostgreSQL server',
+      present: () => postgresBinDir() !== undefined,
+      aptPackage: 'postgresql',
+    },
     { what: 'java (JDK 17+)', present: () => which('java'), aptPackage: 'openjdk-17-jre-headless' },
     { what: 'mvn', present: () => which('mvn'), aptPackage: 'maven' },
   ];
@@ -61,11 +65,16 @@ export function ensureSystemPackages(withPrometheus: boolean, log: (line: string
   // Services the packages may start themselves listen on the default ports; the
   // stack's own instances use other ports, so the two never collide.
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  for (const args of [['update', '-qq'], ['install', '-y', '-qq', '--no-install-recommends', ...packages]]) {
+  for (const args of [
+    ['update', '-qq'],
+    ['install', '-y', '-qq', '--no-install-recommends', ...packages],
+  ]) {
     const result = spawnSync('apt-get', args, { stdio: ['ignore', 'ignore', 'inherit'], env });
-    if (result.status !== 0) throw new StackError(`apt-get ${args.join(' ')} failed; run by hand:\n  ${command}`);
+    if (result.status !== 0)
+      throw new StackError(`apt-get ${args.join(' ')} failed; run by hand:\n  ${command}`);
   }
 
   const still = missing.filter((r) => !r.present());
-  if (still.length > 0) throw new StackError(`still missing after apt-get: ${still.map((r) => r.what).join(', ')}`);
+  if (still.length > 0)
+    throw new StackError(`still missing after apt-get: ${still.map((r) => r.what).join(', ')}`);
 }

@@ -36,9 +36,13 @@ async function main(): Promise<number> {
   const log = (line: string): void => console.log(`stack: ${line}`);
   switch (command) {
     case 'up': {
-      const partitions = Number(values.partitions ?? process.env.KAFKA_PARTITIONS ?? DEFAULT_PARTITIONS);
+      const partitions = Number(
+        values.partitions ?? process.env.KAFKA_PARTITIONS ?? DEFAULT_PARTITIONS,
+      );
       if (!Number.isInteger(partitions) || partitions < 1 || partitions > 1000) {
-        throw new StackError(`--partitions must be a whole number from 1 to 1000, got ${String(partitions)}`);
+        throw new StackError(
+          `--partitions must be a whole number from 1 to 1000, got ${String(partitions)}`,
+        );
       }
       const t0 = Date.now();
       await up(paths, { prometheus: values.prometheus, partitions, topic: values.topic, log });
@@ -52,7 +56,9 @@ async function main(): Promise<number> {
       const rows = await status(paths);
       for (const row of rows) {
         const state = row.running ? 'running' : 'stopped';
-        console.log(`${row.name.padEnd(12)} 127.0.0.1:${String(row.port).padEnd(6)} ${state.padEnd(8)} ${row.pid ?? ''}`);
+        console.log(
+          `${row.name.padEnd(12)} 127.0.0.1:${String(row.port).padEnd(6)} ${state.padEnd(8)} ${row.pid ?? ''}`,
+        );
       }
       return rows.every((r) => r.running) ? 0 : 3;
     }

@@ -18,7 +18,8 @@ export function repoRoot(start = dirname(fileURLToPath(import.meta.url))): strin
   let dir = resolve(start);
   for (;;) {
     const pkg = join(dir, 'package.json');
-    if (existsSync(pkg) && 'workspaces' in (JSON.parse(readFileSync(pkg, 'utf8')) as object)) return dir;
+    if (existsSync(pkg) && 'workspaces' in (JSON.parse(readFileSync(pkg, 'utf8')) as object))
+      return dir;
 
     const parent = dirname(dir);
     if (parent === dir) throw new Error(`no workspace root above ${start}`);

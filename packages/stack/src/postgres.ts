@@ -13,8 +13,8 @@ export const PG_USER = 'parley';
 export const PG_PASSWORD = 'parley';
 export const PG_DATABASE = 'parley';
 
-export function databaseUrl(database = PG_DATABASE): string {
-  return `postgres://${PG_USER}:${PG_PASSWORD}@127.0.0.1:${PORTS.postgres}/${database}`;
+export function databaseUrl(database = PG_DATABASE, port: number = PORTS.postgres): string {
+  return `postgres://${PG_USER}:${PG_PASSWORD}@127.0.0.1:${port}/${database}`;
 }
 
 /**
@@ -28,8 +28,13 @@ function asServerUser(cmd: string, args: string[]): [string, string[]] {
 
 function serverUserIds(): { uid: number; gid: number } | undefined {
   if (!isRoot()) return undefined;
-  const line = readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith('postgres:'));
-  if (line === undefined) throw new StackError('running as root but there is no postgres system user; install the postgresql package');
+  const line = readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('postgres:'));
+  if (line === undefined)
+    throw new StackError(
+      'running as root but there is no postgres system user; install the postgresql package',
+    );
   const [, , uid, gid] = line.split(':');
   return { uid: Number(uid), gid: Number(gid) };
 }
@@ -44,87 +49,135 @@ function checkTraversable(dir: string): void {
   }
 }
 
-const SERVER_SETTINGS = [
-  `port = ${PORTS.postgres}`,
-  "listen_addresses = '127.0.0.1'",
-  // TCP only: a socket path under a deep checkout could exceed the 107-byte limit.
-  "unix_socket_directories = ''",
-  'max_connections = 200',
-  'shared_buffers = 256MB',
-  'max_wal_size = 2GB',
-  'checkpoint_timeout = 15min',
-  "log_min_messages = warning",
-  '',
-].join('\n');
+const serverSettings = (port: number): string =>
+  [
+    `port = ${port}`,
+    "listen_addresses = '127.0.0.1'",
+    // TCP only: a socket path under a deep checkout could exceed the 107-byte limit.
+    "unix_socket_directories = ''",
+    'max_connections = 200',
+    'shared_buffers = 256MB',
+    'max_wal_size = 2GB',
+    'checkpoint_timeout = 15min',
+    'log_min_messages = warning',
+    '',
+  ].join('\n');
 
-export function startPostgres(paths: Layout, log: (line: string) => void): ServiceProcess {
+/**
+ * Starts a server on `dataDir` (initialised on first use) listening on `port`.
+ * The stack's server and the tests' scratch servers share this.
+ */
+export function launchPostgres(
+  dataDir: string,
+  port: number,
+  log: (line: string) => void,
+): ServiceProcess {
   const bin = postgresBinDir();
-  if (bin === undefined) throw new StackError('PostgreSQL server binaries not found under /usr/lib/postgresql');
-  const dataDir = join(paths.stack, 'pg');
+  if (bin === undefined)
+    throw new StackError('PostgreSQL server binaries not found under /usr/lib/postgresql');
   const ids = serverUserIds();
+  const own = (path: string): void => {
+    if (ids !== undefined) chownSync(path, ids.uid, ids.gid);
+  };
 
   if (!existsSync(join(dataDir, 'PG_VERSION'))) {
-    log('initialising PostgreSQL in .stack/pg (first run only)');
+    log(`initialising PostgreSQL in ${dataDir} (first run only)`);
     checkTraversable(dataDir);
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    const pwfile = join(paths.stack, 'pg.pw');
+    own(dataDir);
+    const pwfile = `${dataDir}.pw`;
     writeFileSync(pwfile, `${PG_PASSWORD}\n`, { mode: 0o600 });
-    if (ids !== undefined) {
-      chownSync(dataDir, ids.uid, ids.gid);
-      chownSync(pwfile, ids.uid, ids.gid);
-    }
+    own(pwfile);
     const [cmd, args] = asServerUser(join(bin, 'initdb'), [
-      '-D', dataDir, '-U', PG_USER, `--pwfile=${pwfile}`, '--auth-host=scram-sha-256',
-      '--auth-local=trust', '-E', 'UTF8', '--locale=C.UTF-8',
+      '-D',
+      dataDir,
+      '-U',
+      PG_USER,
+      `--pwfile=${pwfile}`,
+      '--auth-host=scram-sha-256',
+      '--auth-local=trust',
+      '-E',
+      'UTF8',
+      '--locale=C.UTF-8',
     ]);
     run(cmd, args);
-    writeFileSync(join(dataDir, 'postgresql.auto.conf'), SERVER_SETTINGS);
-    if (ids !== undefined) chownSync(join(dataDir, 'postgresql.auto.conf'), ids.uid, ids.gid);
   }
+  const conf = join(dataDir, 'postgresql.auto.conf');
+  writeFileSync(conf, serverSettings(port));
+  own(conf);
 
-  const logFile = join(paths.stack, 'pg.log');
-  if (ids !== undefined && !existsSync(logFile)) {
+  const logFile = `${dataDir}.log`;
+  if (!existsSync(logFile)) {
     writeFileSync(logFile, '');
-    chownSync(logFile, ids.uid, ids.gid);
+    own(logFile);
   }
-  const [cmd, args] = asServerUser(join(bin, 'pg_ctl'), ['-D', dataDir, '-l', logFile, '-w', '-t', '60', 'start']);
+  const [cmd, args] = asServerUser(join(bin, 'pg_ctl'), [
+    '-D',
+    dataDir,
+    '-l',
+    logFile,
+    '-w',
+    '-t',
+    '60',
+    'start',
+  ]);
   run(cmd, args);
 
   const pid = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
-  return { pid, startTicks: processStartTicks(pid) ?? '', port: PORTS.postgres, command: 'postgres' };
+  return { pid, startTicks: processStartTicks(pid) ?? '', port, command: 'postgres' };
+}
+
+export function startPostgres(paths: Layout, log: (line: string) => void): ServiceProcess {
+  return launchPostgres(join(paths.stack, 'pg'), PORTS.postgres, log);
 }
 
 /** Creates the database if needed and applies the migrations. */
-export async function preparePostgres(paths: Layout): Promise<AppliedMigration[]> {
-  await waitFor('PostgreSQL', async () => {
-    const client = new pg.Client({ connectionString: databaseUrl('postgres') });
-    await client.connect();
-    await client.end();
-    return true;
-  }, 30000, 250);
+export async function preparePostgres(
+  migrations: string,
+  port: number = PORTS.postgres,
+): Promise<AppliedMigration[]> {
+  await waitFor(
+    'PostgreSQL',
+    async () => {
+      const client = new pg.Client({ connectionString: databaseUrl('postgres', port) });
+      await client.connect();
+      await client.end();
+      return true;
+    },
+    30000,
+    250,
+  );
 
-  const admin = new pg.Client({ connectionString: databaseUrl('postgres') });
+  const admin = new pg.Client({ connectionString: databaseUrl('postgres', port) });
   await admin.connect();
   try {
-    const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [PG_DATABASE]);
+    const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [
+      PG_DATABASE,
+    ]);
     if (rowCount === 0) await admin.query(`CREATE DATABASE ${PG_DATABASE}`);
   } finally {
     await admin.end();
   }
 
-  const client = new pg.Client({ connectionString: databaseUrl() });
+  const client = new pg.Client({ connectionString: databaseUrl(PG_DATABASE, port) });
   await client.connect();
   try {
-    return await migrate(client, paths.migrations);
+    return await migrate(client, migrations);
   } finally {
     await client.end();
   }
 }
 
-export function stopPostgres(paths: Layout): void {
+export function stopPostgres(dataDir: string): void {
   const bin = postgresBinDir();
-  const dataDir = join(paths.stack, 'pg');
   if (bin === undefined || !existsSync(join(dataDir, 'postmaster.pid'))) return;
-  const [cmd, args] = asServerUser(join(bin, 'pg_ctl'), ['-D', dataDir, '-m', 'fast', '-w', 'stop']);
+  const [cmd, args] = asServerUser(join(bin, 'pg_ctl'), [
+    '-D',
+    dataDir,
+    '-m',
+    'fast',
+    '-w',
+    'stop',
+  ]);
   run(cmd, args);
 }

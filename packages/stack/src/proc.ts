@@ -2,7 +2,7 @@ import { spawn, spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { processStartTicks, type ServiceProcess } from './state.js';
+import { isAlive, processStartTicks, type ServiceProcess } from './state.js';
 
 export class StackError extends Error {
   override name = 'StackError';
@@ -14,7 +14,9 @@ export function run(cmd: string, args: string[], options: SpawnSyncOptions = {})
   if (result.error !== undefined) throw new StackError(`${cmd}: ${result.error.message}`);
   if (result.status !== 0) {
     const output = `${String(result.stdout ?? '')}${String(result.stderr ?? '')}`.trim();
-    throw new StackError(`${cmd} ${args.join(' ')} exited ${result.status}:\n${output.slice(-4000)}`);
+    throw new StackError(
+      `${cmd} ${args.join(' ')} exited ${result.status}:\n${output.slice(-4000)}`,
+    );
   }
   return String(result.stdout ?? '');
 }
@@ -79,7 +81,7 @@ export async function waitFor(
 
 /** Sends SIGTERM, then SIGKILL after `graceMs`, and waits for the process to go. */
 export async function stopProcess(entry: ServiceProcess, graceMs = 10000): Promise<void> {
-  const alive = (): boolean => processStartTicks(entry.pid) === entry.startTicks;
+  const alive = (): boolean => isAlive(entry);
   if (!alive()) return;
 
   process.kill(entry.pid, 'SIGTERM');

@@ -49,7 +49,12 @@ export function startPrometheus(paths: Layout): ServiceProcess {
 }
 
 /** Announces scrape targets (`host:port` of `/metrics`) for `job` under `name`. */
-export function registerScrapeTargets(paths: Layout, job: 'chat-node' | 'writer', name: string, targets: string[]): string {
+export function registerScrapeTargets(
+  paths: Layout,
+  job: 'chat-node' | 'writer',
+  name: string,
+  targets: string[],
+): string {
   mkdirSync(targetsDir(paths), { recursive: true });
   const file = join(targetsDir(paths), `${job}-${name}.json`);
   writeFileSync(file, JSON.stringify([{ targets, labels: { source: name } }]));

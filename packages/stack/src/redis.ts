@@ -62,7 +62,11 @@ async function assignedSlots(port: number): Promise<number> {
 /** Waits for every node to answer, creates the cluster if it has no slots, and waits for `ok`. */
 export async function ensureCluster(): Promise<void> {
   for (const port of PORTS.redis) {
-    await waitFor(`redis on ${port}`, () => withClient(port, async (c) => (await c.ping()) === 'PONG'), 15000);
+    await waitFor(
+      `redis on ${port}`,
+      () => withClient(port, async (c) => (await c.ping()) === 'PONG'),
+      15000,
+    );
   }
 
   if ((await assignedSlots(PORTS.redis[0])) === 0) {
@@ -71,6 +75,11 @@ export async function ensureCluster(): Promise<void> {
   }
 
   for (const port of PORTS.redis) {
-    await waitFor(`cluster_state:ok on ${port}`, async () => (await clusterState(port)) === 'ok', 30000, 250);
+    await waitFor(
+      `cluster_state:ok on ${port}`,
+      async () => (await clusterState(port)) === 'ok',
+      30000,
+      250,
+    );
   }
 }

@@ -13,7 +13,8 @@ import { serviceEnv, splitHostPort } from '@parley/runtime';
 const env = serviceEnv();
 const required = ['REDIS_NODES', 'KAFKA_BROKERS', 'DATABASE_URL'] as const;
 for (const key of required) {
-  if (env[key] === undefined) throw new Error(`${key} is not set: run \`npm run stack -- up\` or \`npm test\``);
+  if (env[key] === undefined)
+    throw new Error(`${key} is not set: run \`npm run stack -- up\` or \`npm test\``);
 }
 
 describe('Redis Cluster (integration)', () => {
@@ -53,7 +54,9 @@ describe('Redis Cluster (integration)', () => {
 
     const channels = [...owners.keys()];
     const received: string[] = [];
-    subscriber.on('smessage', (channel: string, message: string) => received.push(`${channel}=${message}`));
+    subscriber.on('smessage', (channel: string, message: string) =>
+      received.push(`${channel}=${message}`),
+    );
     for (const channel of channels) await subscriber.ssubscribe(channel);
 
     for (const channel of channels) await cluster.spublish(channel, 'hello');
@@ -77,7 +80,11 @@ describe('Kafka (integration)', () => {
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
     const sent = Array.from({ length: 30 }, (_, i) => `m${i}`);
-    await producer.send({ topic, acks: -1, messages: sent.map((value, i) => ({ key: `k${i % 5}`, value })) });
+    await producer.send({
+      topic,
+      acks: -1,
+      messages: sent.map((value, i) => ({ key: `k${i % 5}`, value })),
+    });
 
     const groupId = `it-stack-${randomUUID()}`;
     const consumer = kafka.consumer({ groupId });
@@ -119,10 +126,14 @@ describe('PostgreSQL (integration)', () => {
       const text = rows.map((body, i) => `${i}\t${body}\n`).join('');
       await pipeline(Readable.from([text]), client.query(copyFrom('COPY it_copy FROM STDIN')));
 
-      const { rows: out } = await client.query<{ body: string }>('SELECT body FROM it_copy ORDER BY id');
+      const { rows: out } = await client.query<{ body: string }>(
+        'SELECT body FROM it_copy ORDER BY id',
+      );
       expect(out.map((r) => r.body)).toEqual(['plain', 'tab\there', 'emoji \u{1F600}']);
 
-      const migrated = await client.query("SELECT 1 FROM schema_migrations WHERE name = '0001_messages.sql'");
+      const migrated = await client.query(
+        "SELECT 1 FROM schema_migrations WHERE name = '0001_messages.sql'",
+      );
       expect(migrated.rowCount).toBe(1);
     } finally {
       await client.end();

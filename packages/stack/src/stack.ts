@@ -1,4 +1,5 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ensureSystemPackages } from './bootstrap.js';
 import { ensureKafkaJars, ensureTopic, startKafka } from './kafka.js';
 import { PORTS, type Layout } from './layout.js';
@@ -47,7 +48,11 @@ export async function up(paths: Layout, options: UpOptions): Promise<Record<stri
   };
 
   const timings: Record<string, number> = {};
-  const ready = async (name: string, from: string, check: () => Promise<unknown>): Promise<void> => {
+  const ready = async (
+    name: string,
+    from: string,
+    check: () => Promise<unknown>,
+  ): Promise<void> => {
     await check();
     timings[name] = Date.now() - (launchedAt[from] ?? Date.now());
     log(`${name.padEnd(10)} ready in ${String(timings[name]).padStart(6)} ms`);
@@ -60,11 +65,13 @@ export async function up(paths: Layout, options: UpOptions): Promise<Record<stri
   if (options.prometheus) await start('prometheus', PORTS.prometheus, () => startPrometheus(paths));
 
   await ready('redis', `redis-${PORTS.redis[0]}`, () => ensureCluster());
-  await ready('postgres', 'postgres', () => preparePostgres(paths));
+  await ready('postgres', 'postgres', () => preparePostgres(paths.migrations));
   await ready('kafka', 'kafka', () => ensureTopic(options.topic, options.partitions));
   if (options.prometheus) {
     const url = `http://127.0.0.1:${PORTS.prometheus}/-/ready`;
-    await ready('prometheus', 'prometheus', () => waitFor('prometheus', async () => (await fetch(url)).ok, 30000));
+    await ready('prometheus', 'prometheus', () =>
+      waitFor('prometheus', async () => (await fetch(url)).ok, 30000),
+    );
   }
 
   writeEnv(paths, options);
@@ -84,7 +91,10 @@ export function stackEnv(options: Pick<UpOptions, 'prometheus' | 'topic'>): Reco
 
 function writeEnv(paths: Layout, options: UpOptions): void {
   const lines = Object.entries(stackEnv(options)).map(([k, v]) => `${k}=${v}`);
-  writeFileSync(paths.envFile, `# The running local stack; written by \`npm run stack -- up\`.\n${lines.join('\n')}\n`);
+  writeFileSync(
+    paths.envFile,
+    `# The running local stack; written by \`npm run stack -- up\`.\n${lines.join('\n')}\n`,
+  );
 }
 
 /** Stops exactly what `up` recorded, newest dependency last, and removes .stack/env. */
@@ -92,7 +102,7 @@ export async function down(paths: Layout, log: (line: string) => void): Promise<
   const state: StackState = readState(paths.stateFile);
   for (const [name, entry] of Object.entries(state)) {
     if (name === 'postgres') {
-      if (isAlive(entry)) stopPostgres(paths);
+      if (isAlive(entry)) stopPostgres(join(paths.stack, 'pg'));
     } else {
       await stopProcess(entry, name === 'kafka' ? 30000 : 10000);
     }
@@ -122,4 +132,3 @@ function defaultPort(name: string): number {
   if (name === 'postgres') return PORTS.postgres;
   return PORTS.prometheus;
 }
-

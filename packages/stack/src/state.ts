@@ -35,6 +35,13 @@ export function processStartTicks(pid: number): string | undefined {
   }
 }
 
+/** True while the recorded process runs; a zombie (exited, not yet reaped) counts as gone. */
 export function isAlive(entry: ServiceProcess): boolean {
-  return processStartTicks(entry.pid) === entry.startTicks;
+  try {
+    const stat = readFileSync(`/proc/${entry.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return fields[19] === entry.startTicks && fields[0] !== 'Z' && fields[0] !== 'X';
+  } catch {
+    return false;
+  }
 }
