@@ -1,0 +1,208 @@
+import {
+  ClientEvent,
+  ErrorCode,
+  ServerEvent,
+  dmParticipants,
+  errorAck,
+  inboxRoom,
+  isInboxRoom,
+  parseMessageInput,
+  parseRoomInput,
+  type ChatMessage,
+  type ErrorAck,
+} from '@parley/protocol';
+import type { Logger } from '@parley/runtime';
+import type { Server, Socket } from 'socket.io';
+import type { BatcherError } from '../kafka/batcher.js';
+import type { ChatProducer } from '../kafka/producer.js';
+import type { Metrics, RejectReason } from '../metrics.js';
+import { AuthError, joinRefusal, type Authenticator, type Identity } from './auth.js';
+import { TokenBucket } from './rate-limiter.js';
+
+export interface ChatDeps {
+  io: Server;
+  authenticate: Authenticator;
+  producer: ChatProducer;
+  metrics: Metrics;
+  log: Logger;
+  maxBodyBytes: number;
+  ratePerSec: number;
+  rateBurst: number;
+  broadcastAfterKafka: boolean;
+}
+
+interface SocketData {
+  identity: Identity;
+  bucket: TokenBucket;
+}
+
+type Ack = (response: unknown) => void;
+
+const KNOWN_EVENTS = new Set<string>(Object.values(ClientEvent));
+
+/**
+ * The chat protocol of INTERFACES.md on namespace `/`: auth at the handshake,
+ * then `join`, `leave` and `message`, each answered through its ack.
+ *
+ * Broadcasts use `io.to(room).emit` with exactly one room and no exclusion:
+ * that is the only shape uWS's native publish serves (socket.io's uws.ts
+ * `useFastPublish`) and the only one the sharded adapter gives its own
+ * channel. It also means the sender receives its own message; clients
+ * deduplicate by `id`, which they chose.
+ */
+export function registerChat(deps: ChatDeps): void {
+  const { io, metrics, log } = deps;
+
+  io.use((socket, next) => {
+    deps.authenticate(socket.handshake.auth).then(
+      (identity) => {
+        const data: SocketData = {
+          identity,
+          bucket: new TokenBucket(deps.ratePerSec, deps.rateBurst),
+        };
+        socket.data = data;
+        next();
+      },
+      (error: unknown) => {
+        metrics.connectionsRefused.inc({ reason: 'unauthorized' });
+        const message = error instanceof AuthError ? error.message : 'authentication failed';
+        next(Object.assign(new Error(message), { data: { code: ErrorCode.Unauthorized } }));
+      },
+    );
+  });
+
+  io.on('connection', (socket) => {
+    const data = socket.data as SocketData;
+    metrics.connectedClients.inc();
+    // Every socket sits in its user's inbox, where direct messages arrive (rooms.ts).
+    void socket.join(inboxRoom(data.identity.userId));
+    socket.on('disconnect', () => metrics.connectedClients.dec());
+
+    socket.onAny((event: unknown, ...args: unknown[]) => {
+      if (typeof event === 'string' && KNOWN_EVENTS.has(event)) return;
+      const ack = args.at(-1);
+      if (!data.bucket.take()) {
+        return reject(
+          ack,
+          ErrorCode.RateLimited,
+          errorAck(ErrorCode.RateLimited, 'too many events'),
+        );
+      }
+      reject(ack, 'UNKNOWN_EVENT', errorAck(ErrorCode.Invalid, 'unknown event'));
+    });
+    socket.on(ClientEvent.Join, (payload: unknown, ack: unknown) =>
+      onJoin(socket, data, payload, ack),
+    );
+    socket.on(ClientEvent.Leave, (payload: unknown, ack: unknown) =>
+      onLeave(socket, data, payload, ack),
+    );
+    socket.on(ClientEvent.Message, (payload: unknown, ack: unknown) => {
+      void onMessage(socket, data, payload, ack);
+    });
+  });
+
+  function reject(ack: unknown, reason: RejectReason, answer: ErrorAck): void {
+    metrics.rejected.inc({ reason });
+    if (typeof ack === 'function') (ack as Ack)(answer);
+  }
+
+  /** Rate limit and ack presence, common to every event; returns the ack or undefined if refused. */
+  function admit(data: SocketData, ack: unknown): Ack | undefined {
+    if (!data.bucket.take()) {
+      reject(ack, ErrorCode.RateLimited, errorAck(ErrorCode.RateLimited, 'too many events'));
+      return undefined;
+    }
+    // An event without an ack cannot be answered; it is ignored (counted as INVALID).
+    if (typeof ack !== 'function') {
+      metrics.rejected.inc({ reason: ErrorCode.Invalid });
+      return undefined;
+    }
+    return ack as Ack;
+  }
+
+  function onJoin(socket: Socket, data: SocketData, payload: unknown, rawAck: unknown): void {
+    const ack = admit(data, rawAck);
+    if (ack === undefined) return;
+    const input = parseRoomInput(payload);
+    if (!input.ok) return reject(ack, input.error.code, { ok: false, error: input.error });
+
+    const refusal = joinRefusal(data.identity, input.value.room);
+    if (refusal !== undefined)
+      return reject(ack, ErrorCode.Forbidden, errorAck(ErrorCode.Forbidden, refusal));
+    void socket.join(input.value.room);
+    ack({ ok: true });
+  }
+
+  function onLeave(socket: Socket, data: SocketData, payload: unknown, rawAck: unknown): void {
+    const ack = admit(data, rawAck);
+    if (ack === undefined) return;
+    const input = parseRoomInput(payload);
+    if (!input.ok) return reject(ack, input.error.code, { ok: false, error: input.error });
+
+    if (isInboxRoom(input.value.room)) {
+      return reject(
+        ack,
+        ErrorCode.Forbidden,
+        errorAck(ErrorCode.Forbidden, 'cannot leave the inbox'),
+      );
+    }
+    void socket.leave(input.value.room);
+    ack({ ok: true });
+  }
+
+  async function onMessage(socket: Socket, data: SocketData, payload: unknown, rawAck: unknown) {
+    const stopTimer = metrics.ackDuration.startTimer();
+    const ack = admit(data, rawAck);
+    if (ack === undefined) return;
+
+    // 1. Validate and authorise.
+    const input = parseMessageInput(payload, deps.maxBodyBytes);
+    if (!input.ok) return reject(ack, input.error.code, { ok: false, error: input.error });
+    const { id, room, body } = input.value;
+    const targets = deliveryRooms(socket, data.identity.userId, room);
+    if (typeof targets === 'string') {
+      const code = targets.startsWith('malformed') ? ErrorCode.Invalid : ErrorCode.Forbidden;
+      return reject(ack, code, errorAck(code, targets));
+    }
+
+    // 2. Broadcast now unless configured to wait for Kafka; then wait for Kafka.
+    const message: ChatMessage = { id, room, from: data.identity.userId, body, ts: Date.now() };
+    if (!deps.broadcastAfterKafka) broadcast(targets, message);
+    try {
+      await deps.producer.publish(message);
+    } catch (error) {
+      const cause = (error as BatcherError).code ?? 'send_failed';
+      stopTimer();
+      return reject(ack, ErrorCode.Unavailable, errorAck(ErrorCode.Unavailable, `kafka: ${cause}`));
+    }
+
+    // 3. Kafka has it (acks=all): only now may the client hear ok.
+    if (deps.broadcastAfterKafka) broadcast(targets, message);
+    metrics.accepted.inc();
+    stopTimer();
+    ack({ ok: true, id, ts: message.ts });
+  }
+
+  function broadcast(targets: string[], message: ChatMessage): void {
+    // One emit per room keeps each on the single-room fast path (see above).
+    for (const room of targets) io.to(room).emit(ServerEvent.Message, message);
+  }
+
+  log.debug('chat handlers registered');
+}
+
+/**
+ * The rooms a message goes to, or why it may not be sent. A DM goes to both
+ * participants' inboxes and may be sent only by one of them; any other room
+ * must have been joined by the sending socket.
+ */
+function deliveryRooms(socket: Socket, userId: string, room: string): string[] | string {
+  if (isInboxRoom(room)) return 'send to the dm room, not an inbox';
+  if (room.startsWith('dm:')) {
+    const participants = dmParticipants(room);
+    if (participants === undefined) return 'malformed dm room; expected dm:<a>:<b> with a < b';
+    if (!participants.includes(userId)) return 'not a participant of this dm';
+    return participants.map(inboxRoom);
+  }
+  return socket.rooms.has(room) ? [room] : 'join the room before sending to it';
+}
