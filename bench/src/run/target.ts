@@ -145,6 +145,7 @@ export async function runTarget(spec: TargetSpec, context: RunContext): Promise<
             NODE_ID: `${spec.name}-${i}`,
             KAFKA_TOPIC: topic,
             AUTH_MODE: 'open',
+            HOST: '127.0.0.1',
           },
           context.logDir,
         );
