@@ -142,9 +142,8 @@ export async function startNode(config: NodeConfig, parentLog?: Logger): Promise
   // 5. Attach the engine, check origins on every handshake, poll and upgrade, and listen.
   const listener =
     uws === undefined
-      ? await listenNode(io, config, serve)
+      ? await listenNode(io, config, serve, metrics)
       : await listenUws(uws, io, config, serve, metrics);
-  installBroadcast(io, config.ENGINE, (n) => metrics.delivered.inc(n));
   io.engine.use((req: IncomingMessage, _res: unknown, next: (err?: Error) => void) => {
     if (allowOrigin(req.headers.origin)) return next();
     metrics.connectionsRefused.inc({ reason: 'origin' });
@@ -200,6 +199,8 @@ async function listenUws(
   // socket.io's attachApp gives no hook on the websocket behaviour; a proxy
   // adds the back-pressure limit and wraps each socket's `send` (slow-clients.ts).
   io.attachApp(withWsBehaviour(app, config.MAX_BACKPRESSURE_BYTES, metrics));
+  // In the same tick as attachApp: another node of this process may attach next.
+  installBroadcast(io, 'uws', (n) => metrics.delivered.inc(n));
 
   const handler = (res: HttpResponse, req: HttpRequest) => {
     const info: HttpRequestInfo = {
@@ -285,7 +286,12 @@ function wrapBehaviour(
   };
 }
 
-async function listenNode(io: Server, config: NodeConfig, serve: Serve): Promise<Listener> {
+async function listenNode(
+  io: Server,
+  config: NodeConfig,
+  serve: Serve,
+  metrics: Metrics,
+): Promise<Listener> {
   const server: HttpServer = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const info: HttpRequestInfo = {
@@ -300,6 +306,7 @@ async function listenNode(io: Server, config: NodeConfig, serve: Serve): Promise
     });
   });
   io.attach(server);
+  installBroadcast(io, 'node', (n) => metrics.delivered.inc(n));
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err) => reject(new StartupError('LISTEN_FAILED', err.message)));
