@@ -7,7 +7,7 @@ import { defineConfig } from 'vitest/config';
  */
 export default defineConfig({
   test: {
-    projects: ['packages/*', 'server', 'consumer', 'bench'],
+    projects: ['packages/*', 'server', 'consumer', 'bench', 'web'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
   },
