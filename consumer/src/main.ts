@@ -25,14 +25,20 @@ async function main(): Promise<void> {
   }
   logger.info({ config: redactConfig(config) }, 'starting');
 
-  const writer = await startWriter(config, { logger });
+  // Signals are handled from the first moment: a SIGTERM during start-up (a slow
+  // group join, PostgreSQL still down) waits for the start, then drains as usual.
+  const starting = startWriter(config, { logger });
   const shutdown = (signal: string): void => {
     logger.info({ signal }, 'draining');
-    void writer.stop().then(({ drained }) => process.exit(drained ? 0 : 1));
+    starting
+      .then((writer) => writer.stop())
+      .then(({ drained }) => process.exit(drained ? 0 : 1))
+      .catch(() => process.exit(1));
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
 
+  const writer = await starting;
   const error = await writer.fatal;
   logger.fatal({ err: error }, 'writer cannot continue');
   await Promise.race([writer.stop(), new Promise((resolve) => setTimeout(resolve, 5000))]);

@@ -261,6 +261,12 @@ async function flushEntries(
   const rows = entries.flatMap((e) => e.rows);
   const deadLetters: DeadLetter[] = entries.flatMap((e) => e.deadLetters);
   const client = await pool.connect();
+  // pg emits 'error' on a checked-out client whose server vanished between two
+  // queries, and the pool only listens while the client is idle; without this
+  // listener an outage would crash the process. The next query then fails and
+  // the flush is retried on a fresh connection.
+  const onLost = (): void => undefined;
+  client.on('error', onLost);
   try {
     const result =
       mode === 'copy'
@@ -272,9 +278,11 @@ async function flushEntries(
             entries.flatMap((e) => e.sources),
             deadLetters,
           );
+    client.off('error', onLost);
     client.release();
     return result;
   } catch (error) {
+    client.off('error', onLost);
     // A connection that failed mid-transaction is not reused.
     client.release(classifyPgError(error) === 'retry' ? (error as Error) : undefined);
     throw error;

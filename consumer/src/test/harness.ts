@@ -2,11 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import pg from 'pg';
 import { encodeRecord } from '@parley/protocol';
-import { serviceEnv } from '@parley/runtime';
+import { createLogger, serviceEnv } from '@parley/runtime';
 import { parseWriterConfig, type WriterConfig } from '../config.js';
 
 /** Settings of the running local stack (or of the environment). */
 export const env = serviceEnv();
+
+/** Quiet logger for in-process writers: tests read state, not logs. */
+export const testLogger = createLogger({ service: 'writer-test' }, 'warn');
 
 export function suffix(): string {
   return randomUUID().replaceAll('-', '').slice(0, 12);
@@ -51,7 +54,7 @@ export async function createScratchTable(db: pg.ClientBase, table: string): Prom
 }
 
 export function writerTestConfig(overrides: Record<string, string>): WriterConfig {
-  return parseWriterConfig({ ...env, METRICS_PORT: '0', LOG_LEVEL: 'warn', ...overrides });
+  return parseWriterConfig({ ...env, METRICS_PORT: '0', ...overrides });
 }
 
 export interface TestRecord {
@@ -110,4 +113,15 @@ export async function connectDb(url = env.DATABASE_URL): Promise<pg.Client> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   return client;
+}
+
+/** Reads a writer's /metrics and returns the value of one unlabelled series, or undefined. */
+export async function scrape(port: number, name: string): Promise<number | undefined> {
+  try {
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const match = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
+    return match?.[1] === undefined ? undefined : Number(match[1]);
+  } catch {
+    return undefined;
+  }
 }
