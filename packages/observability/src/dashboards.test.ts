@@ -148,3 +148,25 @@ describe('Grafana provisioning', () => {
     expect(provider.providers[0]?.options.path).toBe('/var/lib/grafana/dashboards');
   });
 });
+
+describe('docs/observability.md', () => {
+  it('lists every row, every panel and every alert', async () => {
+    const doc = (await readFile(join(REPO_ROOT, 'docs', 'observability.md'), 'utf8')).replace(
+      /\s+/g,
+      ' ',
+    );
+    for (const spec of Object.values(DASHBOARDS)) {
+      expect(doc).toContain(spec.uid);
+      for (const row of spec.rows) {
+        expect(doc).toContain(row.title);
+        for (const panel of row.panels) expect(doc).toContain(panel.title.split(' (healthy')[0]);
+      }
+    }
+
+    const alerts = parse(
+      await readFile(join(REPO_ROOT, 'deploy', 'prometheus', 'rules', 'alerts.yml'), 'utf8'),
+    ) as { groups: { rules: { alert: string }[] }[] };
+    for (const rule of alerts.groups.flatMap((g) => g.rules))
+      expect(doc).toContain(`\`${rule.alert}\``);
+  });
+});
