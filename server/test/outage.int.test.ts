@@ -1,0 +1,113 @@
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startScratchKafka, startScratchRedisCluster, type ScratchService } from '@parley/stack';
+import type { Socket } from 'socket.io-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ChatNode } from '../src/index.js';
+import { connect, inProcessNode, request, uid, waitFor } from './helpers.js';
+
+const ACK_TIMEOUT_MS = 2000;
+
+/**
+ * Kafka and Redis going away and coming back, on private scratch instances
+ * (never the shared stack). The node must answer UNAVAILABLE within a bounded
+ * time, never ok, report 503 on /readyz, and recover by itself.
+ */
+describe('outages', () => {
+  const dir = join(tmpdir(), `parley-server-outage-${uid()}`);
+  let kafka: ScratchService;
+  let redis: ScratchService;
+  let node: ChatNode;
+  let socket: Socket;
+  const room = `outage-${uid()}`;
+
+  beforeAll(async () => {
+    [kafka, redis] = await Promise.all([
+      startScratchKafka({
+        dir: join(dir, 'kafka'),
+        port: 4120,
+        controllerPort: 4121,
+        topics: [{ topic: 'chat.outage', partitions: 3 }],
+      }),
+      startScratchRedisCluster({ dir: join(dir, 'redis'), ports: [4122, 4123, 4124] }),
+    ]);
+    node = await inProcessNode({
+      ...kafka.env,
+      ...redis.env,
+      PORT: '4125',
+      NODE_ID: 'outage',
+      KAFKA_TOPIC: 'chat.outage',
+      ACK_TIMEOUT_MS: String(ACK_TIMEOUT_MS),
+      READY_TIMEOUT_MS: '1000',
+    });
+    socket = await connect(`http://127.0.0.1:${node.port}`, { user: 'olga' });
+    expect(await request(socket, 'join', { room })).toEqual({ ok: true });
+  }, 180_000);
+
+  afterAll(async () => {
+    socket?.close();
+    await node?.close();
+    await Promise.allSettled([kafka?.stop(), redis?.stop()]);
+    rmSync(dir, { recursive: true, force: true });
+  }, 120_000);
+
+  const readyz = async () => {
+    const res = await fetch(`http://127.0.0.1:${node.port}/readyz`);
+    return { status: res.status, body: (await res.json()) as { reason?: string } };
+  };
+  const send = async () => {
+    const id = `o-${uid()}`;
+    return (await request(socket, 'message', { id, room, body: 'are you there' }, 30_000)) as {
+      ok: boolean;
+      error?: { code: string };
+    };
+  };
+
+  it('answers UNAVAILABLE within a bounded time while Kafka is down, and recovers when it returns', async () => {
+    expect((await send()).ok).toBe(true);
+    expect((await readyz()).status).toBe(200);
+
+    await kafka.stop();
+    const started = Date.now();
+    const ack = await send();
+    const elapsedMs = Date.now() - started;
+    expect(ack).toMatchObject({ ok: false, error: { code: 'UNAVAILABLE' } });
+    expect(elapsedMs).toBeLessThan(ACK_TIMEOUT_MS + 1500);
+    const down = await waitFor(
+      'readyz 503',
+      async () => ((await readyz()).status === 503 ? await readyz() : undefined),
+      20_000,
+    );
+    expect(down.body.reason).toMatch(/kafka/);
+
+    await kafka.start();
+    await waitFor(
+      'readyz 200 after Kafka returned',
+      async () => (await readyz()).status === 200,
+      60_000,
+    );
+    await waitFor('an ok ack after Kafka returned', async () => (await send()).ok, 60_000);
+  }, 180_000);
+
+  it('reports 503 while Redis is down and 200 again after it returns', async () => {
+    await redis.stop();
+    const down = await waitFor(
+      'readyz 503',
+      async () => {
+        const r = await readyz();
+        return r.status === 503 ? r : undefined;
+      },
+      20_000,
+    );
+    expect(down.body.reason).toMatch(/redis/);
+
+    await redis.start();
+    await waitFor(
+      'readyz 200 after Redis returned',
+      async () => (await readyz()).status === 200,
+      60_000,
+    );
+    await waitFor('an ok ack after Redis returned', async () => (await send()).ok, 30_000);
+  }, 180_000);
+});
