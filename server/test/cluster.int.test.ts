@@ -1,3 +1,4 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { Cluster, Redis } from 'ioredis';
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,17 +16,54 @@ import {
   type Transport,
 } from './helpers.js';
 
+interface Variant {
+  name: string;
+  env: Record<string, string>;
+  ports: [number, number];
+  /** Also run the Kafka-record and channel-placement checks (default configuration only). */
+  full: boolean;
+  /** Start a private single (non-cluster) Redis on this port for REDIS_URL. */
+  singleRedisPort?: number;
+}
+
+/** One suite, every backend the node claims to support. */
+const variants: Variant[] = [
+  { name: 'uws engine, sharded adapter, Redis Cluster', env: {}, ports: [4100, 4101], full: true },
+  {
+    name: 'node engine (node:http + ws)',
+    env: { ENGINE: 'node' },
+    ports: [4102, 4103],
+    full: false,
+  },
+  {
+    name: 'classic adapter (PUBLISH)',
+    env: { REDIS_ADAPTER: 'classic' },
+    ports: [4104, 4105],
+    full: false,
+  },
+  {
+    name: 'single Redis via REDIS_URL',
+    env: { REDIS_URL: 'redis://127.0.0.1:4106', REDIS_NODES: '' },
+    ports: [4107, 4108],
+    full: false,
+    singleRedisPort: 4106,
+  },
+];
+
 /**
- * Two chat nodes as separate processes on the shared Redis Cluster, Kafka and
- * PostgreSQL, with official socket.io-client connections on each.
+ * Two chat nodes as separate processes on the shared Kafka and PostgreSQL,
+ * with official socket.io-client connections on each.
  */
-describe('two chat nodes', () => {
+describe.each(variants)('two chat nodes: $name', (variant) => {
+  let redisServer: ChildProcess | undefined;
   let topic: string;
   let prefix: string;
   let nodes: ChildNode[] = [];
   const sockets: Socket[] = [];
 
   beforeAll(async () => {
+    if (variant.singleRedisPort !== undefined)
+      redisServer = await startSingleRedis(variant.singleRedisPort);
     topic = await createTopic();
     prefix = `parley-test-${uid()}`;
     const common = {
@@ -35,14 +73,25 @@ describe('two chat nodes', () => {
       RATE_LIMIT_BURST: '400',
     };
     nodes = await Promise.all([
-      childNode({ ...common, PORT: '4100', NODE_ID: 'cluster-a' }),
-      childNode({ ...common, PORT: '4101', NODE_ID: 'cluster-b' }),
+      childNode({
+        ...common,
+        ...variant.env,
+        PORT: String(variant.ports[0]),
+        NODE_ID: 'cluster-a',
+      }),
+      childNode({
+        ...common,
+        ...variant.env,
+        PORT: String(variant.ports[1]),
+        NODE_ID: 'cluster-b',
+      }),
     ]);
   });
 
   afterAll(async () => {
     for (const socket of sockets) socket.close();
     const codes = await Promise.all(nodes.map((n) => n.stop()));
+    redisServer?.kill('SIGTERM');
     expect(codes).toEqual([0, 0]); // SIGTERM drains and exits 0
   });
 
@@ -124,93 +173,133 @@ describe('two chat nodes', () => {
     expect(b.received.map((m) => m.id)).toEqual([marker]);
   });
 
-  it('every ok-acknowledged message is in Kafka, keyed by room, encoded as a v1 record', async () => {
-    const room = `kafka-${uid()}`;
-    const a = await client(0, `alice-${uid()}`);
-    const b = await client(1, `bob-${uid()}`);
-    await request(a.socket, 'join', { room });
-    await request(b.socket, 'join', { room });
+  it.runIf(variant.full)(
+    'every ok-acknowledged message is in Kafka, keyed by room, encoded as a v1 record',
+    async () => {
+      const room = `kafka-${uid()}`;
+      const a = await client(0, `alice-${uid()}`);
+      const b = await client(1, `bob-${uid()}`);
+      await request(a.socket, 'join', { room });
+      await request(b.socket, 'join', { room });
 
-    const acked = new Map<string, number>();
-    await Promise.all(
-      Array.from({ length: 40 }, async (_, i) => {
-        const sender = i % 2 === 0 ? a : b;
-        const id = `k-${i}-${uid()}`;
-        const ack = (await request(sender.socket, 'message', { id, room, body: `n${i}` })) as {
-          ok: boolean;
-          ts: number;
-        };
-        if (ack.ok) acked.set(id, ack.ts);
-      }),
-    );
-    expect(acked.size).toBe(40);
+      const acked = new Map<string, number>();
+      await Promise.all(
+        Array.from({ length: 40 }, async (_, i) => {
+          const sender = i % 2 === 0 ? a : b;
+          const id = `k-${i}-${uid()}`;
+          const ack = (await request(sender.socket, 'message', { id, room, body: `n${i}` })) as {
+            ok: boolean;
+            ts: number;
+          };
+          if (ack.ok) acked.set(id, ack.ts);
+        }),
+      );
+      expect(acked.size).toBe(40);
 
-    const records = await readTopic(topic, (values) =>
-      [...acked.keys()].every((id) => values.some((v) => v.id === id)),
-    );
-    for (const [id, ts] of acked) {
-      const record = records.find((r) => r.id === id);
-      expect(record).toMatchObject({
-        key: room,
-        v: 1,
-        id,
-        room,
-        ts,
-        node: expect.stringMatching(/^cluster-[ab]$/),
+      const records = await readTopic(topic, (values) =>
+        [...acked.keys()].every((id) => values.some((v) => v.id === id)),
+      );
+      for (const [id, ts] of acked) {
+        const record = records.find((r) => r.id === id);
+        expect(record).toMatchObject({
+          key: room,
+          v: 1,
+          id,
+          room,
+          ts,
+          node: expect.stringMatching(/^cluster-[ab]$/),
+        });
+      }
+    },
+  );
+
+  it.runIf(variant.full)(
+    'gives rooms their own sharded channels, spread over every master, 20-character rooms included',
+    async () => {
+      const a = await client(0, `alice-${uid()}`);
+      const b = await client(1, `bob-${uid()}`);
+      const rooms = Array.from({ length: 30 }, (_, i) => `s${i}-${uid()}`);
+      const twenty = `t${uid()}${uid()}${uid()}`.slice(0, 20); // a socket-id-shaped room name
+      expect(twenty).toHaveLength(20);
+      for (const room of [...rooms, twenty]) await request(b.socket, 'join', { room });
+
+      // 1. Each room's channel sits on the master owning its slot; together they cover all masters.
+      const masters = (stack.REDIS_NODES ?? '').split(',').map((hp) => {
+        const [host, port] = hp.split(':');
+        return new Redis({ host, port: Number(port), lazyConnect: true });
       });
-    }
-  });
+      try {
+        const perMaster = await Promise.all(
+          masters.map(
+            async (m) => (await m.call('PUBSUB', 'SHARDCHANNELS', `${prefix}#/#*`)) as string[],
+          ),
+        );
+        const channelsOf = (room: string) =>
+          perMaster.map((list) => list.includes(`${prefix}#/#${room}#`));
+        for (const room of [...rooms, twenty])
+          expect(channelsOf(room).filter(Boolean)).toHaveLength(1);
+        const mastersUsed = perMaster.filter((list) =>
+          rooms.some((r) => list.includes(`${prefix}#/#${r}#`)),
+        );
+        expect(mastersUsed.length).toBe(masters.length);
+      } finally {
+        masters.forEach((m) => m.disconnect());
+      }
 
-  it('gives rooms their own sharded channels, spread over every master, 20-character rooms included', async () => {
-    const a = await client(0, `alice-${uid()}`);
-    const b = await client(1, `bob-${uid()}`);
-    const rooms = Array.from({ length: 30 }, (_, i) => `s${i}-${uid()}`);
-    const twenty = `t${uid()}${uid()}${uid()}`.slice(0, 20); // a socket-id-shaped room name
-    expect(twenty).toHaveLength(20);
-    for (const room of [...rooms, twenty]) await request(b.socket, 'join', { room });
-
-    // 1. Each room's channel sits on the master owning its slot; together they cover all masters.
-    const masters = (stack.REDIS_NODES ?? '').split(',').map((hp) => {
-      const [host, port] = hp.split(':');
-      return new Redis({ host, port: Number(port), lazyConnect: true });
-    });
-    try {
-      const perMaster = await Promise.all(
-        masters.map(
-          async (m) => (await m.call('PUBSUB', 'SHARDCHANNELS', `${prefix}#/#*`)) as string[],
-        ),
-      );
-      const channelsOf = (room: string) =>
-        perMaster.map((list) => list.includes(`${prefix}#/#${room}#`));
-      for (const room of [...rooms, twenty])
-        expect(channelsOf(room).filter(Boolean)).toHaveLength(1);
-      const mastersUsed = perMaster.filter((list) =>
-        rooms.some((r) => list.includes(`${prefix}#/#${r}#`)),
-      );
-      expect(mastersUsed.length).toBe(masters.length);
-    } finally {
-      masters.forEach((m) => m.disconnect());
-    }
-
-    // 2. A 20-character room still crosses nodes, through its own channel, not the namespace one.
-    const seeds = (stack.REDIS_NODES ?? '').split(',').map((hp) => {
-      const [host, port] = hp.split(':');
-      return { host: host ?? '127.0.0.1', port: Number(port) };
-    });
-    const watcher = new Cluster(seeds, { shardedSubscribers: true });
-    const seen: string[] = [];
-    watcher.on('smessage', (channel: string) => seen.push(channel));
-    try {
-      await watcher.ssubscribe(`${prefix}#/#${twenty}#`);
-      await watcher.ssubscribe(`${prefix}#/#`);
-      await request(a.socket, 'join', { room: twenty });
-      const id = `t-${uid()}`;
-      await request(a.socket, 'message', { id, room: twenty, body: 'twenty' });
-      await waitFor('twenty-char room delivery', () => b.received.some((m) => m.id === id));
-      await waitFor('watcher saw the room channel', () => seen.includes(`${prefix}#/#${twenty}#`));
-      expect(seen).not.toContain(`${prefix}#/#`);
-    } finally {
-      watcher.disconnect();
-    }
-  });
+      // 2. A 20-character room still crosses nodes, through its own channel, not the namespace one.
+      const seeds = (stack.REDIS_NODES ?? '').split(',').map((hp) => {
+        const [host, port] = hp.split(':');
+        return { host: host ?? '127.0.0.1', port: Number(port) };
+      });
+      const watcher = new Cluster(seeds, { shardedSubscribers: true });
+      const seen: string[] = [];
+      watcher.on('smessage', (channel: string) => seen.push(channel));
+      try {
+        await watcher.ssubscribe(`${prefix}#/#${twenty}#`);
+        await watcher.ssubscribe(`${prefix}#/#`);
+        await request(a.socket, 'join', { room: twenty });
+        const id = `t-${uid()}`;
+        await request(a.socket, 'message', { id, room: twenty, body: 'twenty' });
+        await waitFor('twenty-char room delivery', () => b.received.some((m) => m.id === id));
+        await waitFor('watcher saw the room channel', () =>
+          seen.includes(`${prefix}#/#${twenty}#`),
+        );
+        expect(seen).not.toContain(`${prefix}#/#`);
+      } finally {
+        watcher.disconnect();
+      }
+    },
+  );
 });
+
+/** A throw-away non-cluster Redis 7 for the REDIS_URL variant. */
+async function startSingleRedis(port: number): Promise<ChildProcess> {
+  const server = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    {
+      stdio: 'ignore',
+    },
+  );
+  const client = new Redis({
+    port,
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  client.on('error', () => undefined); // refused until the server listens
+  try {
+    await waitFor('single redis up', async () => {
+      try {
+        if (client.status !== 'ready') await client.connect();
+        return (await client.ping()) === 'PONG';
+      } catch {
+        client.disconnect();
+        return false;
+      }
+    });
+  } finally {
+    client.disconnect();
+  }
+  return server;
+}
