@@ -19,7 +19,7 @@ let server: Awaited<ReturnType<typeof startContractServer>>;
 
 async function load(name: string): Promise<K6Script> {
   // A computed path keeps tsc from pulling the k6-typed scripts into this project's build.
-  const path = `../../k6/${name}.ts`;
+  const path = `../../k6/${name}.js`;
   return (await import(/* @vite-ignore */ path)) as K6Script;
 }
 
@@ -57,36 +57,34 @@ describe('k6 scripts under the k6 stand-in', () => {
     const script = await load('room-chat');
     await runVus(script, 4);
 
-    expect(values('chat_messages_sent').length).toBeGreaterThan(10);
-    expect(values('chat_messages_received').length).toBeGreaterThan(
-      values('chat_messages_sent').length,
-    );
-    expect(values('chat_delivery_latency').length).toBe(values('chat_messages_received').length);
-    expect(values('chat_ack_errors')).toEqual([]);
+    expect(values('messages_sent').length).toBeGreaterThan(10);
+    expect(values('messages_received').length).toBeGreaterThan(values('messages_sent').length);
+    expect(values('delivery_latency').length).toBe(values('messages_received').length);
+    expect(values('ack_errors')).toEqual([]);
     expect(recorded.checks.every((c) => c.ok)).toBe(true);
-    expect(Object.keys(script.options.thresholds)).toContain('chat_delivery_latency');
+    expect(Object.keys(script.options.thresholds)).toContain('delivery_latency');
   });
 
   it('connect-storm: every VU connects and joins, and connect time is recorded per VU', async () => {
     const script = await load('connect-storm');
     await runVus(script, 10);
 
-    expect(values('chat_sessions_connected')).toHaveLength(10);
-    expect(values('chat_connect_time')).toHaveLength(10);
-    expect(values('chat_connect_errors')).toEqual([]);
+    expect(values('sessions_connected')).toHaveLength(10);
+    expect(values('connect_time')).toHaveLength(10);
+    expect(values('connect_errors')).toEqual([]);
     expect(recorded.checks.filter((c) => c.ok)).toHaveLength(10);
   });
 
-  it('big-room: only the senders send and every other member receives their messages', async () => {
-    const script = await load('big-room');
+  it('fanout: only the senders send and every other member receives their messages', async () => {
+    const script = await load('fanout');
     env.__ENV.SESSION_MS = '1500';
     await runVus(script, 6);
 
-    const sent = values('chat_messages_sent').length;
+    const sent = values('messages_sent').length;
     expect(sent).toBeGreaterThan(4);
     // Each message reaches the 5 members other than its sender, give or take the last in flight.
-    expect(values('chat_messages_received').length).toBeGreaterThanOrEqual((sent - 2) * 5);
-    expect(values('chat_ack_errors')).toEqual([]);
+    expect(values('messages_received').length).toBeGreaterThanOrEqual((sent - 2) * 5);
+    expect(values('ack_errors')).toEqual([]);
   });
 
   it('soak: a session sends, receives and records latency like room-chat', async () => {
@@ -94,18 +92,18 @@ describe('k6 scripts under the k6 stand-in', () => {
     env.__ENV.SEND_EVERY_MS = '100';
     await runVus(script, 3);
 
-    expect(values('chat_messages_sent').length).toBeGreaterThan(5);
-    expect(values('chat_delivery_latency').length).toBeGreaterThan(0);
-    expect(values('chat_ack_errors')).toEqual([]);
+    expect(values('messages_sent').length).toBeGreaterThan(5);
+    expect(values('delivery_latency').length).toBeGreaterThan(0);
+    expect(values('ack_errors')).toEqual([]);
   });
 
   it('handleSummary writes the JSON summary and a digest of the chat metrics', async () => {
     const script = await load('room-chat');
     const outputs = script.handleSummary({
-      metrics: { chat_messages_sent: { type: 'counter', values: { count: 3 } } },
+      metrics: { messages_sent: { type: 'counter', values: { count: 3 } } },
     });
 
     expect(JSON.parse(outputs['/tmp/k6-room-chat.json'] ?? '')).toHaveProperty('metrics');
-    expect(outputs.stdout).toContain('chat_messages_sent: count=3');
+    expect(outputs.stdout).toContain('messages_sent: count=3');
   });
 });

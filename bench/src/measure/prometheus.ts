@@ -29,7 +29,7 @@ export interface ProcessSample {
 export async function sampleProcess(metricsUrl: string): Promise<ProcessSample> {
   const atMs = Date.now();
   try {
-    const response = await fetch(metricsUrl, { signal: AbortSignal.timeout(2000) });
+    const response = await fetch(metricsUrl, { signal: AbortSignal.timeout(5000) });
     const text = await response.text();
     return {
       atMs,

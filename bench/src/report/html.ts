@@ -41,7 +41,7 @@ export function renderHtml(results: TargetResult[], generatedAt = new Date()): s
 <style>
 body{font:14px/1.45 system-ui,sans-serif;margin:24px;color:#222;max-width:1100px}
 h1{font-size:22px;margin:0 0 4px} h2{font-size:16px;margin:28px 0 8px}
-pre{background:#f6f6f6;padding:12px;overflow:auto;font-size:12.5px}
+pre{background:#f6f6f6;padding:12px;white-space:pre-wrap;font-size:12.5px}
 .warn{color:#a40000} svg{background:#fff;border:1px solid #ddd} .muted{color:#666}
 </style></head><body>
 <h1>Parley bench report</h1>
@@ -129,7 +129,7 @@ function histogramChart(
     .join('');
   const yTicks = [0, 0.25, 0.5, 0.75, 1].map(
     (f) =>
-      `<text x="${PAD.left - 8}" y="${y(f * maxShare) + 4}" text-anchor="end" font-size="11">${Math.round(f * maxShare * 100)}%</text>`,
+      `<text x="${PAD.left - 8}" y="${y(f * maxShare) + 4}" text-anchor="end" font-size="11">${formatPercent(f * maxShare)}</text>`,
   );
   const legend = list.map(
     (s, i) =>
@@ -179,6 +179,10 @@ function niceMax(value: number): number {
 function formatNumber(value: number): string {
   if (value >= 1000) return `${Math.round(value / 100) / 10}k`;
   return String(Math.round(value * 100) / 100);
+}
+
+function formatPercent(share: number): string {
+  return share >= 0.2 ? `${Math.round(share * 100)}%` : `${(share * 100).toFixed(1)}%`;
 }
 
 function formatMs(value: number): string {

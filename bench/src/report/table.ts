@@ -72,7 +72,7 @@ export function formatRatios(results: TargetResult[]): string {
   const parley = by('parley');
   const stock = by('stock');
   const raw = by('raw');
-  if (parley === undefined) return '';
+  if (parley === undefined || (stock === undefined && raw === undefined)) return '';
 
   const ratio = (a: number | null | undefined, b: number | null | undefined): string =>
     a === null || a === undefined || b === null || b === undefined || b === 0

@@ -173,15 +173,19 @@ export async function runTarget(spec: TargetSpec, context: RunContext): Promise<
     const idle = await Promise.all(metricsUrls.map(sampleProcess));
     let connected: ProcessSample[] = idle;
     const peaks: (number | null)[] = idle.map((s) => s.rssBytes ?? null);
+    // The last sample of each node that answered during the send phase: a saturated node may
+    // miss a scrape, and its CPU is then measured up to the last scrape it did answer.
+    const sendEnd: ProcessSample[] = [...idle];
+    let sending = false;
     const sampler = setInterval(() => {
       void Promise.all(metricsUrls.map(sampleProcess)).then((samples) =>
         samples.forEach((s, i) => {
           if (s.rssBytes !== undefined) peaks[i] = Math.max(peaks[i] ?? 0, s.rssBytes);
+          if (sending && s.cpuSeconds !== undefined) sendEnd[i] = s;
         }),
       );
     }, 2000);
     let result: WorkloadResult;
-    let sendEnd: ProcessSample[] = [];
     try {
       result = await runWorkload({
         urls,
@@ -192,20 +196,24 @@ export async function runTarget(spec: TargetSpec, context: RunContext): Promise<
         ratePerClient: options.rate,
         runId,
         drainTimeoutMs: options.drainS * 1000,
-        onTick: (tick) => {
-          context.onTick(spec.name, tick);
-          if (tick.second === Math.floor(options.durationS)) {
-            void Promise.all(metricsUrls.map(sampleProcess)).then((s) => (sendEnd = s));
-          }
-        },
+        onTick: (tick) => context.onTick(spec.name, tick),
         onConnected: async () => {
           connected = await Promise.all(metricsUrls.map(sampleProcess));
+          sending = true;
+        },
+        onSendEnd: () => {
+          sending = false;
+          void Promise.all(metricsUrls.map(sampleProcess)).then((samples) =>
+            samples.forEach((s, i) => {
+              if (s.cpuSeconds !== undefined && s.atMs - (sendEnd[i]?.atMs ?? 0) < 5000)
+                sendEnd[i] = s;
+            }),
+          );
         },
       });
     } finally {
       clearInterval(sampler);
     }
-    if (sendEnd.length === 0) sendEnd = await Promise.all(metricsUrls.map(sampleProcess));
 
     // 4. PostgreSQL: did every acked message become a row?
     let persistence: Awaited<ReturnType<typeof checkPersistence>> | undefined;

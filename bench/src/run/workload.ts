@@ -35,6 +35,8 @@ export interface WorkloadOptions {
   onTick?: (tick: Tick) => void;
   /** Called after connect + join, before sending (e.g. to sample node memory). */
   onConnected?: () => Promise<void>;
+  /** Called when the send phase ends, before the drain. */
+  onSendEnd?: () => void;
 }
 
 export interface Tick {
@@ -221,6 +223,7 @@ export async function runWorkload(options: WorkloadOptions): Promise<WorkloadRes
   const sendPhaseMs = performance.now() - started;
   const cpu = process.cpuUsage(cpuBefore);
   loopDelay.disable();
+  options.onSendEnd?.();
 
   // 5. Drain: wait for outstanding acks, then for every expected delivery, within a deadline.
   const expectedOf = (): number => {

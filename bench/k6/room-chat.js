@@ -1,7 +1,9 @@
+// @ts-check
+/* global __ENV */
 /**
  * Room chat: every VU joins one of ROOMS rooms (members on every node, since VUs are spread
- * round-robin), sends every SEND_EVERY_MS, and measures delivery latency of everyone else's
- * messages. Targets k6 >= 1.0 (`k6 run bench/k6/room-chat.ts`); see docs/bench.md.
+ * round-robin), sends every SEND_EVERY_MS, and measures the delivery latency of everyone else's
+ * messages. Targets k6 >= 1.0: `k6 run bench/k6/room-chat.js` (docs/bench.md).
  */
 import { check } from 'k6';
 import exec from 'k6/execution';
@@ -13,8 +15,8 @@ import {
   sentAt,
   stampedBody,
   urlForVu,
-} from './lib/socketio.ts';
-import { summaryOutputs, type SummaryData } from './lib/summary.ts';
+} from './lib/socketio.js';
+import { summaryOutputs } from './lib/summary.js';
 
 const rooms = Number(__ENV.ROOMS ?? 20);
 const sendEveryMs = Number(__ENV.SEND_EVERY_MS ?? 1000);
@@ -29,28 +31,31 @@ export const options = {
     },
   },
   thresholds: {
-    chat_delivery_latency: ['p(99)<250'],
-    chat_ack_latency: ['p(99)<250'],
-    chat_ack_errors: ['count<1'],
+    delivery_latency: ['p(99)<250'],
+    ack_latency: ['p(99)<250'],
+    ack_errors: ['count<1'],
     checks: ['rate>0.99'],
   },
 };
 
-const deliveryLatency = new Trend('chat_delivery_latency', true);
-const ackLatency = new Trend('chat_ack_latency', true);
-const sent = new Counter('chat_messages_sent');
-const received = new Counter('chat_messages_received');
-const ackErrors = new Counter('chat_ack_errors');
+// Names match the load-test dashboard (k6_delivery_latency_p99 via Prometheus remote write).
+const deliveryLatency = new Trend('delivery_latency', true);
+const ackLatency = new Trend('ack_latency', true);
+const sent = new Counter('messages_sent');
+const received = new Counter('messages_received');
+const ackErrors = new Counter('ack_errors');
 
-export function setup(): { run: string } {
+export function setup() {
   return { run: runPrefix() };
 }
 
-export default async function roomChat(data: { run: string }): Promise<void> {
+/** @param {{ run: string }} data */
+export default async function roomChat(data) {
   const vu = exec.vu.idInTest;
   const urls = nodeUrls();
   const user = `${data.run}-u${vu}`;
   const room = `${data.run}-r${Math.floor(vu / urls.length) % rooms}`;
+  const iteration = exec.vu.iterationInScenario;
   let seq = 0;
 
   await runChatSession({
@@ -61,13 +66,16 @@ export default async function roomChat(data: { run: string }): Promise<void> {
     onReady: (session) => {
       session.every(sendEveryMs, () => {
         const started = Date.now();
-        const id = `${user}-${exec.vu.iterationInScenario}-${seq++}`;
         sent.add(1);
-        session.emit('message', { id, room, body: stampedBody() }, (ack) => {
-          check(ack, { 'message acked': (a) => a.ok });
-          if (ack.ok) ackLatency.add(Date.now() - started);
-          else ackErrors.add(1);
-        });
+        session.emit(
+          'message',
+          { id: `${user}-${iteration}-${seq++}`, room, body: stampedBody() },
+          (ack) => {
+            check(ack, { 'message acked': (a) => a.ok });
+            if (ack.ok) ackLatency.add(Date.now() - started);
+            else ackErrors.add(1);
+          },
+        );
       });
     },
     onMessage: (message) => {
@@ -80,6 +88,7 @@ export default async function roomChat(data: { run: string }): Promise<void> {
   });
 }
 
-export function handleSummary(data: SummaryData): { [path: string]: string } {
+/** @param {import('./lib/summary.js').SummaryData} data */
+export function handleSummary(data) {
   return summaryOutputs('room-chat', data);
 }

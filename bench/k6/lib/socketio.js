@@ -1,3 +1,5 @@
+// @ts-check
+/* global __ENV */
 /**
  * Socket.IO v5 over Engine.IO v4, spoken over k6's WebSocket API (`k6/websockets`, k6 >= 1.0).
  * k6 has no Socket.IO client, so the scripts frame packets themselves, exactly like the bench's
@@ -7,13 +9,25 @@
  *   server `2` (ping)           -> client `3` (pong)
  *   client `42<ackId>["message",{...}]` -> server `43<ackId>[{ok,...}]`
  *   server `42["message",{id,room,from,body,ts}]` to every member of the room
- * Plain k6 JavaScript: no Node APIs, no URL class (k6 has none without a jslib import).
+ * Plain k6 JavaScript, type-checked against @types/k6 (bench/k6/tsconfig.json): no Node APIs,
+ * no URL class (k6 has none without a jslib import).
  */
 import { WebSocket } from 'k6/websockets';
 import { clearInterval, clearTimeout, setInterval, setTimeout } from 'k6/timers';
 
-/** The node base URLs (`PARLEY_URLS=http://127.0.0.1:3001,http://127.0.0.1:3002`). */
-export function nodeUrls(): string[] {
+/**
+ * @typedef {{ id: string, room: string, from: string, body: string, ts: number }} ChatMessage
+ * @typedef {{ ok: boolean, error?: { code: string, message: string } }} Ack
+ * @typedef {{ kind: 'open' } | { kind: 'ping' } | { kind: 'connect' }
+ *   | { kind: 'connect_error', message: string } | { kind: 'event', name: string, data: unknown }
+ *   | { kind: 'ack', ackId: number, data: unknown } | { kind: 'other' }} Frame
+ */
+
+/**
+ * The node base URLs (`PARLEY_URLS=http://127.0.0.1:3001,http://127.0.0.1:3002`).
+ * @returns {string[]}
+ */
+export function nodeUrls() {
   const raw = __ENV.PARLEY_URLS ?? 'http://127.0.0.1:3001';
   return raw
     .split(',')
@@ -21,85 +35,76 @@ export function nodeUrls(): string[] {
     .filter((url) => url !== '');
 }
 
-/** Spreads virtual users over the nodes round-robin: VU n talks to node n mod N. */
-export function urlForVu(vu: number, urls: string[] = nodeUrls()): string {
+/**
+ * Spreads virtual users over the nodes round-robin: VU n talks to node n mod N.
+ * @param {number} vu
+ * @param {string[]} [urls]
+ * @returns {string}
+ */
+export function urlForVu(vu, urls = nodeUrls()) {
   return urls[vu % urls.length] ?? 'http://127.0.0.1:3001';
 }
 
-export function engineUrl(baseUrl: string): string {
+/** @param {string} baseUrl */
+export function engineUrl(baseUrl) {
   const ws = baseUrl.replace(/^http/, 'ws').replace(/\/+$/, '');
   return `${ws}/socket.io/?EIO=4&transport=websocket`;
 }
 
-export function encodeEvent(name: string, data: unknown, ackId?: number): string {
+/**
+ * @param {string} name
+ * @param {unknown} data
+ * @param {number} [ackId]
+ */
+export function encodeEvent(name, data, ackId) {
   return `42${ackId === undefined ? '' : String(ackId)}${JSON.stringify([name, data])}`;
 }
 
-export type Frame =
-  | { kind: 'open' }
-  | { kind: 'ping' }
-  | { kind: 'connect' }
-  | { kind: 'connect_error'; message: string }
-  | { kind: 'event'; name: string; data: unknown }
-  | { kind: 'ack'; ackId: number; data: unknown }
-  | { kind: 'other' };
-
-/** Decodes one text frame from the server. */
-export function decodeFrame(text: string): Frame {
+/**
+ * Decodes one text frame from the server.
+ * @param {string} text
+ * @returns {Frame}
+ */
+export function decodeFrame(text) {
   if (text === '2') return { kind: 'ping' };
   if (text.startsWith('0')) return { kind: 'open' };
   if (text.startsWith('40')) return { kind: 'connect' };
   if (text.startsWith('44')) {
-    const data = JSON.parse(text.slice(2)) as { message?: string };
+    const data = /** @type {{ message?: string }} */ (JSON.parse(text.slice(2)));
     return { kind: 'connect_error', message: data.message ?? 'refused' };
   }
   if (text.startsWith('42')) {
-    const args = JSON.parse(text.slice(text.indexOf('['))) as [string, unknown];
+    const args = /** @type {[string, unknown]} */ (JSON.parse(text.slice(text.indexOf('['))));
     return { kind: 'event', name: args[0], data: args[1] };
   }
   if (text.startsWith('43')) {
     const start = text.indexOf('[');
-    const args = JSON.parse(text.slice(start)) as unknown[];
+    const args = /** @type {unknown[]} */ (JSON.parse(text.slice(start)));
     return { kind: 'ack', ackId: Number(text.slice(2, start)), data: args[0] };
   }
   return { kind: 'other' };
 }
 
-export interface ChatMessage {
-  id: string;
-  room: string;
-  from: string;
-  body: string;
-  ts: number;
-}
-
-export interface Ack {
-  ok: boolean;
-  error?: { code: string; message: string };
-}
-
-export interface ChatSessionOptions {
-  url: string;
-  user: string;
-  /** Rooms joined right after connecting. */
-  rooms: string[];
-  /** Closes the session after this long. */
-  sessionMs: number;
-  /** Called once connected and every room is joined (elapsed ms since the socket was created). */
-  onReady?: (session: ChatSession, connectMs: number) => void;
-  onMessage?: (message: ChatMessage) => void;
-  onError?: (reason: string) => void;
-}
-
 /** One Socket.IO session of one virtual user, with acks matched by id. */
 export class ChatSession {
-  private nextAckId = 0;
-  private readonly pending: { [ackId: number]: (ack: Ack) => void } = {};
-  private readonly timers: number[] = [];
+  /** @param {WebSocket} ws */
+  constructor(ws) {
+    this.ws = ws;
+    this.nextAckId = 0;
+    /** @type {{ [ackId: number]: (ack: Ack) => void }} */
+    this.pending = {};
+    /** @type {number[]} */
+    this.timers = [];
+    this.closed = false;
+  }
 
-  constructor(private readonly ws: WebSocket) {}
-
-  emit(name: string, data: unknown, onAck?: (ack: Ack) => void): void {
+  /**
+   * @param {string} name
+   * @param {unknown} data
+   * @param {(ack: Ack) => void} [onAck]
+   */
+  emit(name, data, onAck) {
+    if (this.closed) return;
     if (onAck === undefined) {
       this.ws.send(encodeEvent(name, data));
       return;
@@ -109,37 +114,59 @@ export class ChatSession {
     this.ws.send(encodeEvent(name, data, ackId));
   }
 
-  /** Runs `fn` every `ms` until the session closes. */
-  every(ms: number, fn: () => void): void {
+  /**
+   * Runs `fn` every `ms` until the session closes.
+   * @param {number} ms
+   * @param {() => void} fn
+   */
+  every(ms, fn) {
     this.timers.push(setInterval(fn, ms));
   }
 
-  close(): void {
+  close() {
     for (const timer of this.timers) clearInterval(timer);
-    this.ws.close();
+    this.timers = [];
+    if (!this.closed) this.ws.close();
+    this.closed = true;
   }
 
-  /** @internal */
-  settle(ackId: number, ack: Ack): void {
+  /**
+   * @param {number} ackId
+   * @param {Ack} ack
+   */
+  settle(ackId, ack) {
     const callback = this.pending[ackId];
     delete this.pending[ackId];
-    callback?.(ack);
+    if (callback !== undefined) callback(ack);
   }
 }
 
 /**
+ * @typedef {object} ChatSessionOptions
+ * @property {string} url node base URL
+ * @property {string} user handshake `auth.user` (AUTH_MODE=open)
+ * @property {string[]} rooms joined right after connecting
+ * @property {number} sessionMs the session closes after this long
+ * @property {(session: ChatSession, connectMs: number) => void} [onReady] connected and joined
+ * @property {(message: ChatMessage) => void} [onMessage]
+ * @property {(reason: string) => void} [onError]
+ */
+
+/**
  * Connects, joins `rooms`, hands the session to `onReady`, and resolves when the socket closes
  * (after `sessionMs`, or earlier on error). k6 ends an async iteration when the promise settles.
+ * @param {ChatSessionOptions} options
+ * @returns {Promise<void>}
  */
-export function runChatSession(options: ChatSessionOptions): Promise<void> {
+export function runChatSession(options) {
   return new Promise((resolve) => {
     const started = Date.now();
     const ws = new WebSocket(engineUrl(options.url));
     const session = new ChatSession(ws);
     let joinsLeft = options.rooms.length;
     const stop = setTimeout(() => session.close(), options.sessionMs);
+    const ready = () => options.onReady?.(session, Date.now() - started);
 
-    const ready = (): void => options.onReady?.(session, Date.now() - started);
     ws.onmessage = (event) => {
       const frame = decodeFrame(String(event?.data ?? ''));
       switch (frame.kind) {
@@ -164,16 +191,18 @@ export function runChatSession(options: ChatSessionOptions): Promise<void> {
           session.close();
           break;
         case 'event':
-          if (frame.name === 'message') options.onMessage?.(frame.data as ChatMessage);
+          if (frame.name === 'message')
+            options.onMessage?.(/** @type {ChatMessage} */ (frame.data));
           break;
         case 'ack':
-          session.settle(frame.ackId, frame.data as Ack);
+          session.settle(frame.ackId, /** @type {Ack} */ (frame.data));
           break;
       }
     };
     ws.onerror = (event) => options.onError?.(`websocket: ${event?.error ?? 'error'}`);
     ws.onclose = () => {
       clearTimeout(stop);
+      session.closed = true;
       session.close();
       resolve();
     };
@@ -181,16 +210,20 @@ export function runChatSession(options: ChatSessionOptions): Promise<void> {
 }
 
 /** Message bodies carry the sender's clock so any VU can compute delivery latency (one k6 process). */
-export function stampedBody(): string {
+export function stampedBody() {
   return `k6 ${Date.now()}`;
 }
 
-export function sentAt(body: string): number | undefined {
+/**
+ * @param {string} body
+ * @returns {number | undefined}
+ */
+export function sentAt(body) {
   const match = /^k6 (\d+)$/.exec(body);
   return match === null ? undefined : Number(match[1]);
 }
 
-/** A run-unique prefix, so ids and rooms never collide with other runs. */
-export function runPrefix(): string {
+/** A run-unique prefix from setup(), so ids and rooms never collide with other runs. */
+export function runPrefix() {
   return __ENV.RUN_ID ?? `k6${Date.now().toString(36)}`;
 }

@@ -1,6 +1,8 @@
+// @ts-check
+/* global __ENV */
 /**
- * One big room: every VU joins the same room on its node; SENDERS of them send, everyone
- * receives. Measures fan-out latency to many members across nodes. Targets k6 >= 1.0.
+ * One big room (fan-out): every VU joins the same room on its node; the first SENDERS VUs send,
+ * everyone receives. Measures fan-out latency to many members across nodes. Targets k6 >= 1.0.
  */
 import { check } from 'k6';
 import exec from 'k6/execution';
@@ -12,8 +14,8 @@ import {
   sentAt,
   stampedBody,
   urlForVu,
-} from './lib/socketio.ts';
-import { summaryOutputs, type SummaryData } from './lib/summary.ts';
+} from './lib/socketio.js';
+import { summaryOutputs } from './lib/summary.js';
 
 const senders = Number(__ENV.SENDERS ?? 5);
 const sendEveryMs = Number(__ENV.SEND_EVERY_MS ?? 500);
@@ -28,22 +30,23 @@ export const options = {
     },
   },
   thresholds: {
-    chat_delivery_latency: ['p(99)<500'],
-    chat_ack_errors: ['count<1'],
+    delivery_latency: ['p(99)<500'],
+    ack_errors: ['count<1'],
     checks: ['rate>0.99'],
   },
 };
 
-const deliveryLatency = new Trend('chat_delivery_latency', true);
-const sent = new Counter('chat_messages_sent');
-const received = new Counter('chat_messages_received');
-const ackErrors = new Counter('chat_ack_errors');
+const deliveryLatency = new Trend('delivery_latency', true);
+const sent = new Counter('messages_sent');
+const received = new Counter('messages_received');
+const ackErrors = new Counter('ack_errors');
 
-export function setup(): { run: string } {
+export function setup() {
   return { run: runPrefix() };
 }
 
-export default async function bigRoom(data: { run: string }): Promise<void> {
+/** @param {{ run: string }} data */
+export default async function fanout(data) {
   const vu = exec.vu.idInTest;
   const user = `${data.run}-u${vu}`;
   const room = `${data.run}-big`;
@@ -74,6 +77,7 @@ export default async function bigRoom(data: { run: string }): Promise<void> {
   });
 }
 
-export function handleSummary(data: SummaryData): { [path: string]: string } {
-  return summaryOutputs('big-room', data);
+/** @param {import('./lib/summary.js').SummaryData} data */
+export function handleSummary(data) {
+  return summaryOutputs('fanout', data);
 }
