@@ -89,7 +89,7 @@ class ChatPage implements ConnectionListener {
   // ConnectionListener
 
   state(state: ConnectionState, detail: string | undefined): void {
-    renderStatus(this.#el.status, state, state === 'connected' ? `to ${location.host}` : detail);
+    renderStatus(this.#el.status, state, state === 'connected' ? location.host : detail);
     const dropped = state === 'reconnecting' || state === 'offline';
     if (dropped && this.#wasConnected) {
       this.#list.notice(`Connection lost: ${detail ?? state}. Reconnecting…`, 'warning');
@@ -141,6 +141,7 @@ class ChatPage implements ConnectionListener {
     this.#loaded = false;
     this.#older = undefined;
     this.#list.clear();
+    delete this.#el.chat.dataset.joined;
 
     this.#el.roomTitle.textContent = `#${room}`;
     this.#el.chat.hidden = false;
@@ -163,6 +164,8 @@ class ChatPage implements ConnectionListener {
     if (!this.#loaded) await this.#loadRecent(room);
     else await this.#catchUp(room, reconnect);
     this.#resendPending();
+    // Marks the room as joined with its recent history on screen (read by the browser test).
+    if (room === this.#room) this.#el.chat.dataset.joined = room;
   }
 
   // History
@@ -218,8 +221,9 @@ class ChatPage implements ConnectionListener {
     try {
       const page = await fetchHistory(room, before);
       if (room !== this.#room) return;
-      const changes = page.messages.map((m) => this.#timeline.confirm(m));
-      this.#list.prepend(changes, this.#timeline.entries());
+      this.#list.keepingPosition(() => {
+        for (const message of page.messages) this.#show(this.#timeline.confirm(message));
+      });
       this.#setOlder(page.before);
     } catch (error) {
       this.#el.historyNote.textContent = `Could not load older messages: ${describe(error)}`;

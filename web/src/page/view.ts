@@ -32,7 +32,9 @@ export function renderStatus(
   element.dataset.state = state;
   const text = element.querySelector('.status-text');
   const label = STATUS_TEXT[state];
-  if (text !== null) text.textContent = detail === undefined ? label : `${label} (${detail})`;
+  if (text === null) return;
+  if (detail === undefined) text.textContent = label;
+  else text.textContent = state === 'connected' ? `${label} to ${detail}` : `${label} (${detail})`;
 }
 
 /** The message list: one `<li>` per timeline entry, notices in between. */
@@ -62,19 +64,16 @@ export class MessageList {
     }
     renderEntry(item, change.entry, this.me());
 
-    if (change.kind !== 'updated') {
-      const next = entries[change.index + 1];
-      const anchor = next === undefined ? null : (this.#items.get(next.id) ?? null);
-      this.list.insertBefore(item, anchor);
-    }
+    if (change.kind !== 'updated')
+      this.list.insertBefore(item, this.#anchor(change.index, entries));
     if (stick) this.scrollToBottom();
   }
 
-  /** Adds older messages above without moving what the reader is looking at. */
-  prepend(changes: Change[], entries: readonly Entry[]): void {
+  /** Runs `draw` (which adds older messages above) without moving what the reader is looking at. */
+  keepingPosition(draw: () => void): void {
     const heightBefore = this.scroller.scrollHeight;
     const topBefore = this.scroller.scrollTop;
-    for (const change of changes) this.apply(change, entries, false);
+    draw();
     this.scroller.scrollTop = topBefore + (this.scroller.scrollHeight - heightBefore);
   }
 
@@ -90,6 +89,15 @@ export class MessageList {
 
   scrollToBottom(): void {
     this.scroller.scrollTop = this.scroller.scrollHeight;
+  }
+
+  /** The element of the first later entry already drawn; null appends (after any notices). */
+  #anchor(index: number, entries: readonly Entry[]): HTMLLIElement | null {
+    for (let i = index + 1; i < entries.length; i += 1) {
+      const item = this.#items.get((entries[i] as Entry).id);
+      if (item?.isConnected) return item;
+    }
+    return null;
   }
 
   #atBottom(): boolean {
