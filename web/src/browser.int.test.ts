@@ -80,6 +80,11 @@ describe.skipIf(notBuilt !== undefined)('chat page in Chromium, two nodes', () =
     const context = await chrome.browser.newContext({ viewport: { width: 880, height: 620 } });
     const page = await context.newPage();
     page.on('pageerror', (error) => pageErrors.push(`${port}: ${error.message}`));
+    // A blocked script or style would mean the page itself breaks its own policy.
+    page.on('console', (message) => {
+      const text = message.text();
+      if (text.includes('Content Security Policy')) pageErrors.push(`${port}: ${text}`);
+    });
 
     const response = await page.goto(`http://127.0.0.1:${port}/`);
     expect(response?.status()).toBe(200);
