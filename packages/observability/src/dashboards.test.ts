@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
@@ -14,6 +14,16 @@ import { DASHBOARDS_DIR, REPO_ROOT } from './paths.js';
 import { metricNames } from './promql.js';
 
 const FILES = Object.keys(DASHBOARDS) as DashboardFile[];
+
+/** k6's own metrics (k6 core and k6/websockets), present in every run. */
+const K6_BUILTINS = new Set([
+  'vus',
+  'vus_max',
+  'iterations',
+  'ws_sessions',
+  'ws_msgs_sent',
+  'ws_msgs_received',
+]);
 
 /**
  * What the code exports (../shared/INTERFACES.md, prom-client's default
@@ -120,6 +130,25 @@ describe('dashboards', () => {
       for (const name of metricNames(q.query)) {
         expect(known.has(name), `${q.dashboard} / ${q.panel}: ${name}`).toBe(true);
       }
+    }
+  });
+});
+
+describe('the load-test dashboard and the k6 scripts', () => {
+  it('reads only k6 built-ins or metrics that bench/k6 scripts declare under those names', async () => {
+    const dir = join(REPO_ROOT, 'bench', 'k6');
+    const scripts = (await readdir(dir)).filter((f) => /\.(js|ts)$/.test(f));
+    const source = (await Promise.all(scripts.map((f) => readFile(join(dir, f), 'utf8')))).join(
+      '\n',
+    );
+    const declared = new Set(
+      [...source.matchAll(/new (Counter|Trend|Gauge|Rate)\('([a-z_]+)'/g)].map((m) => m[2]),
+    );
+
+    for (const series of K6_SERIES) {
+      const name = series.replace(/^k6_/, '').replace(/_total$|_p\d+$|_max$|_min$|_avg$|_med$/, '');
+      if (K6_BUILTINS.has(name)) continue;
+      expect(declared.has(name), `${series}: no bench/k6 script declares '${name}'`).toBe(true);
     }
   });
 });

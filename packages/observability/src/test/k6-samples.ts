@@ -20,11 +20,13 @@ export class K6RemoteWriter {
     const values: Record<string, number> = {
       k6_vus: 4,
       k6_ws_sessions_total: 4 + n,
-      k6_ws_msgs_sent_total: 20 * n,
-      k6_ws_msgs_received_total: 60 * n,
+      k6_messages_sent_total: 4 * n,
+      k6_messages_received_total: 12 * n,
+      k6_ack_errors_total: 0,
       // Trend stats arrive as gauges in seconds.
       k6_delivery_latency_p50: 0.004,
       k6_delivery_latency_p99: 0.012 + (n % 3) / 1000,
+      k6_ack_latency_p99: 0.006,
     };
 
     const timestamp = Date.now();
