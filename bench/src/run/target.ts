@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { createKafka, kafkaSettings, parseConfig } from '@parley/runtime';
+import { layout, registerScrapeTargets, unregisterScrapeTargets } from '@parley/stack';
 import type { WireProtocol } from '../client/chat-client.js';
 import { checkPersistence } from '../measure/persistence.js';
 import { cpuPercent, sampleProcess, type ProcessSample } from '../measure/prometheus.js';
@@ -114,6 +115,7 @@ export async function runTarget(spec: TargetSpec, context: RunContext): Promise<
   const children: Child[] = [];
   let urls = options.targets ?? [];
   let topicCreated = false;
+  const scrapeFiles: string[] = [];
 
   try {
     // 1. A fresh topic and writer group per run: no backlog of earlier runs skews the drain.
@@ -167,6 +169,19 @@ export async function runTarget(spec: TargetSpec, context: RunContext): Promise<
       );
     }
     context.log(`${spec.name}: ${urls.length} node(s) ready at ${urls.join(', ')}`);
+    if (spec.script !== undefined && env.PROMETHEUS_URL !== undefined) {
+      // The local Prometheus picks these files up, so Grafana shows the run while it happens.
+      const hosts = urls.map((url) => new URL(url).host);
+      scrapeFiles.push(
+        registerScrapeTargets(layout(root), 'chat-node', `bench-${spec.name}`, hosts),
+      );
+      if (spec.persists) {
+        const writer = [`127.0.0.1:${options.writerPort}`];
+        scrapeFiles.push(
+          registerScrapeTargets(layout(root), 'writer', `bench-${spec.name}`, writer),
+        );
+      }
+    }
 
     // 3. The workload, with node RSS/CPU sampled idle, after connect, and through the send phase.
     const metricsUrls = urls.map((url) => new URL('/metrics', url).toString());
@@ -233,6 +248,7 @@ export async function runTarget(spec: TargetSpec, context: RunContext): Promise<
       startedAt,
     );
   } finally {
+    scrapeFiles.forEach(unregisterScrapeTargets);
     await Promise.all(children.map((child) => stopChild(child)));
     if (topicCreated) await deleteTopic(env, topic).catch(() => undefined);
   }
