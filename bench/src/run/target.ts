@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createKafka, kafkaSettings, parseConfig } from '@parley/runtime';
 import { layout, registerScrapeTargets, unregisterScrapeTargets } from '@parley/stack';
@@ -169,7 +170,7 @@ export async function runTarget(spec: TargetSpec, context: RunContext): Promise<
       );
     }
     context.log(`${spec.name}: ${urls.length} node(s) ready at ${urls.join(', ')}`);
-    if (spec.script !== undefined && env.PROMETHEUS_URL !== undefined) {
+    if (spec.script !== undefined && prometheusWatches(root, env)) {
       // The local Prometheus picks these files up, so Grafana shows the run while it happens.
       const hosts = urls.map((url) => new URL(url).host);
       scrapeFiles.push(
@@ -359,4 +360,9 @@ export async function deleteTopic(
   } finally {
     await admin.disconnect();
   }
+}
+
+/** The local stack's Prometheus reads file_sd targets from .stack/prometheus (packages/stack). */
+function prometheusWatches(root: string, env: Record<string, string | undefined>): boolean {
+  return env.PROMETHEUS_URL !== undefined || existsSync(join(root, '.stack', 'prometheus'));
 }
