@@ -223,7 +223,8 @@ describe.skipIf(notBuilt !== undefined)('chat page in Chromium, two nodes', () =
       const state = document.getElementById('status')?.dataset.state;
       return state === 'reconnecting' || state === 'offline';
     });
-    await b.page.waitForSelector('#messages .notice-warning');
+    const drop = await b.page.waitForSelector('#messages .notice-warning');
+    expect(await drop.textContent()).toMatch(/^Disconnected.*Reconnecting…$/);
 
     // 2. A message is sent and stored while B's page is away.
     await send(a.page, 'sent while you were away');

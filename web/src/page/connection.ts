@@ -188,12 +188,13 @@ function notConnected<T>(): AckResult<T> {
 function describeDrop(reason: string): string {
   switch (reason) {
     case 'io server disconnect':
-      return 'the server closed the connection';
+      return 'closed by the server';
     case 'ping timeout':
       return 'the server stopped answering';
     case 'transport close':
+      return 'connection closed';
     case 'transport error':
-      return 'the connection was lost';
+      return 'connection error';
     default:
       return reason;
   }

@@ -92,7 +92,8 @@ class ChatPage implements ConnectionListener {
     renderStatus(this.#el.status, state, state === 'connected' ? location.host : detail);
     const dropped = state === 'reconnecting' || state === 'offline';
     if (dropped && this.#wasConnected) {
-      this.#list.notice(`Connection lost: ${detail ?? state}. Reconnecting…`, 'warning');
+      const why = detail === undefined ? '' : ` (${detail})`;
+      this.#list.notice(`Disconnected${why}. Reconnecting…`, 'warning');
     }
     this.#wasConnected = state === 'connected';
   }

@@ -20,7 +20,7 @@ const STATUS_TEXT: Record<ConnectionState, string> = {
   idle: 'Not connected',
   connecting: 'Connecting…',
   connected: 'Connected',
-  reconnecting: 'Connection lost, reconnecting…',
+  reconnecting: 'Reconnecting…',
   offline: 'Offline',
 };
 
@@ -119,7 +119,7 @@ function renderEntry(item: HTMLLIElement, entry: Entry, me: string): void {
     const date = new Date(entry.ts);
     time.dateTime = date.toISOString();
     time.title = date.toLocaleString();
-    time.textContent = date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+    time.textContent = shortTime(date);
   }
 
   const meta = document.createElement('div');
@@ -133,6 +133,13 @@ function renderEntry(item: HTMLLIElement, entry: Entry, me: string): void {
 
   item.replaceChildren(meta, body);
   if (entry.state === 'failed') item.append(retryButton(entry));
+}
+
+/** The time of day for today's messages, with the date for older ones. */
+function shortTime(date: Date): string {
+  const clock: Intl.DateTimeFormatOptions = { hour: '2-digit', minute: '2-digit' };
+  if (date.toDateString() === new Date().toDateString()) return date.toLocaleTimeString([], clock);
+  return date.toLocaleString([], { ...clock, month: 'short', day: 'numeric' });
 }
 
 function stateLabel(entry: Entry): HTMLElement {
