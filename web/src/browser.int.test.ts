@@ -177,6 +177,31 @@ describe.skipIf(notBuilt !== undefined)('chat page in Chromium, two nodes', () =
     expect(pageErrors).toEqual([]);
   });
 
+  it('switching rooms shows only the new room, before and after the switch', async () => {
+    const first = `web-${suffix}-first`;
+    const second = `web-${suffix}-second`;
+    const a = await openPage(PORT_A);
+    const b = await openPage(PORT_B);
+    await join(a.page, 'ada', first);
+    await join(b.page, 'grace', first);
+    await send(b.page, 'in the first room');
+    await waitForBody(a.page, 'in the first room');
+
+    await join(a.page, 'ada', second);
+    expect(await bodies(a.page)).toEqual([]);
+    expect(new URL(a.page.url()).searchParams.get('room')).toBe(second);
+
+    // A has left the first room: B's next message there must not reach it, the second room's must.
+    await send(b.page, 'still in the first room');
+    await join(b.page, 'grace', second);
+    await send(b.page, 'now in the second room');
+    await waitForBody(a.page, 'now in the second room');
+    expect(await bodies(a.page)).toEqual(['now in the second room']);
+
+    await Promise.all([a.context.close(), b.context.close()]);
+    expect(pageErrors).toEqual([]);
+  });
+
   it('scrolls back through history page by page until the start of the room', async () => {
     const room = `web-${suffix}-archive`;
     const total = 60;
