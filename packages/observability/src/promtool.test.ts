@@ -1,5 +1,6 @@
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { PROMETHEUS_DIR } from './paths.js';
 import { run } from './tools.js';
@@ -32,6 +33,25 @@ describe('promtool', () => {
 
     const result = promtool('test', 'rules', ...files.map((f) => join(dir, f)));
     expect(result.status, result.output).toBe(0);
+  });
+
+  it('has a unit test in which each alert fires', async () => {
+    const alerts = parse(await readFile(join(PROMETHEUS_DIR, 'rules', 'alerts.yml'), 'utf8')) as {
+      groups: { rules: { alert: string }[] }[];
+    };
+    const dir = join(PROMETHEUS_DIR, 'tests');
+    const firing = new Set<string>();
+    for (const file of (await readdir(dir)).filter((f) => f.endsWith('.yml'))) {
+      const suite = parse(await readFile(join(dir, file), 'utf8')) as {
+        tests: { alert_rule_test?: { alertname: string; exp_alerts: unknown[] }[] }[];
+      };
+      for (const t of suite.tests.flatMap((c) => c.alert_rule_test ?? [])) {
+        if (t.exp_alerts.length > 0) firing.add(t.alertname);
+      }
+    }
+
+    const names = alerts.groups.flatMap((g) => g.rules.map((r) => r.alert));
+    expect(names.filter((n) => !firing.has(n))).toEqual([]);
   });
 
   it('rejects a broken rule file, so the checks above can fail', () => {
