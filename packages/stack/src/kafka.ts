@@ -6,6 +6,7 @@ import type { Layout } from './layout.js';
 import { PORTS } from './layout.js';
 import { run, startDetached, StackError, waitFor } from './proc.js';
 import type { ServiceProcess } from './state.js';
+import type { TestCertificates } from './tls.js';
 
 /**
  * One Apache Kafka broker in KRaft mode (broker and controller in one JVM),
@@ -42,17 +43,58 @@ export interface KafkaPorts {
   controllerPort: number;
 }
 
-export function kafkaProperties(dataDir: string, ports: KafkaPorts): string {
+/**
+ * SASL/SCRAM over TLS on the client listener, as managed Kafka services run it.
+ * The broker talks to itself on a separate plaintext loopback listener.
+ */
+export interface KafkaSecurity {
+  tls: TestCertificates;
+  internalPort: number;
+  scram: { username: string; password: string };
+}
+
+function listenerLines(ports: KafkaPorts, security: KafkaSecurity | undefined): string[] {
   const { port, controllerPort } = ports;
+  const controller = `CONTROLLER://127.0.0.1:${controllerPort}`;
+  if (security === undefined) {
+    return [
+      `listeners=PLAINTEXT://127.0.0.1:${port},${controller}`,
+      `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
+      'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+      'inter.broker.listener.name=PLAINTEXT',
+    ];
+  }
+
+  const internal = `INTERNAL://127.0.0.1:${security.internalPort}`;
+  const { tls } = security;
+  return [
+    `listeners=SASL_SSL://127.0.0.1:${port},${internal},${controller}`,
+    `advertised.listeners=SASL_SSL://127.0.0.1:${port},${internal}`,
+    'listener.security.protocol.map=SASL_SSL:SASL_SSL,INTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    'inter.broker.listener.name=INTERNAL',
+    'sasl.enabled.mechanisms=SCRAM-SHA-256,SCRAM-SHA-512',
+    'listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;',
+    'listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;',
+    // PEM files directly (KIP-651): the key file holds the private key, then the chain.
+    'ssl.keystore.type=PEM',
+    `ssl.keystore.location=${tls.dir}/server-keystore.pem`,
+    'ssl.truststore.type=PEM',
+    `ssl.truststore.location=${tls.caFile}`,
+  ];
+}
+
+export function kafkaProperties(
+  dataDir: string,
+  ports: KafkaPorts,
+  security?: KafkaSecurity,
+): string {
+  const { controllerPort } = ports;
   return [
     'process.roles=broker,controller',
     'node.id=1',
     `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
-    `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-    `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
     'controller.listener.names=CONTROLLER',
-    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
-    'inter.broker.listener.name=PLAINTEXT',
+    ...listenerLines(ports, security),
     `log.dirs=${dataDir}`,
     'num.partitions=1',
     // One broker: internal topics cannot have more replicas than that.
@@ -94,15 +136,28 @@ export function launchKafka(
   libs: string,
   log4j: string,
   log: (line: string) => void,
+  security?: KafkaSecurity,
 ): ServiceProcess {
   const dataDir = join(dir, 'data');
   const props = join(dir, 'server.properties');
   mkdirSync(dataDir, { recursive: true });
-  writeFileSync(props, kafkaProperties(dataDir, ports));
+  writeFileSync(props, kafkaProperties(dataDir, ports, security));
 
   if (!existsSync(join(dataDir, 'meta.properties'))) {
     log('formatting Kafka storage (first run only)');
     const format = ['format', '-t', kafkaClusterId(), '-c', props];
+    if (security !== undefined) {
+      const { tls, scram } = security;
+      const pem = `${readFileSync(tls.keyFile, 'utf8')}${readFileSync(tls.certFile, 'utf8')}`;
+      writeFileSync(join(tls.dir, 'server-keystore.pem'), pem, { mode: 0o600 });
+      // SCRAM credentials live in the cluster metadata; KRaft takes them at format time.
+      for (const mechanism of ['SCRAM-SHA-256', 'SCRAM-SHA-512']) {
+        format.push(
+          '--add-scram',
+          `${mechanism}=[name=${scram.username},password=${scram.password}]`,
+        );
+      }
+    }
     const [cmd, args] = java(libs, ['-Xmx256m'], 'kafka.tools.StorageTool', format, log4j);
     run(cmd, args);
   }

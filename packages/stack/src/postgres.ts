@@ -7,6 +7,7 @@ import { PORTS } from './layout.js';
 import { isRoot, postgresBinDir } from './bootstrap.js';
 import { run, StackError, waitFor } from './proc.js';
 import type { ServiceProcess } from './state.js';
+import type { TestCertificates } from './tls.js';
 import { processStartTicks } from './state.js';
 
 export const PG_USER = 'parley';
@@ -71,6 +72,7 @@ export function launchPostgres(
   dataDir: string,
   port: number,
   log: (line: string) => void,
+  tls?: TestCertificates,
 ): ServiceProcess {
   const bin = postgresBinDir();
   if (bin === undefined)
@@ -103,7 +105,10 @@ export function launchPostgres(
     run(cmd, args);
   }
   const conf = join(dataDir, 'postgresql.auto.conf');
-  writeFileSync(conf, serverSettings(port));
+  writeFileSync(
+    conf,
+    serverSettings(port) + (tls === undefined ? '' : requireTls(dataDir, tls, own)),
+  );
   own(conf);
 
   const logFile = `${dataDir}.log`;
@@ -131,15 +136,39 @@ export function startPostgres(paths: Layout, log: (line: string) => void): Servi
   return launchPostgres(join(paths.stack, 'pg'), PORTS.postgres, log);
 }
 
+/**
+ * Turns on TLS and refuses every connection without it, as managed PostgreSQL
+ * does; clients then use `sslmode=verify-full` with the test CA.
+ */
+function requireTls(dataDir: string, tls: TestCertificates, own: (path: string) => void): string {
+  const cert = join(dataDir, 'server.crt');
+  const key = join(dataDir, 'server.key');
+  writeFileSync(cert, readFileSync(tls.certFile));
+  writeFileSync(key, readFileSync(tls.keyFile), { mode: 0o600 });
+  const hba = join(dataDir, 'pg_hba.conf');
+  writeFileSync(
+    hba,
+    [
+      'local all all trust',
+      'hostssl all all 127.0.0.1/32 scram-sha-256',
+      'hostnossl all all 0.0.0.0/0 reject',
+      '',
+    ].join('\n'),
+  );
+  for (const path of [cert, key, hba]) own(path);
+  return "ssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n";
+}
+
 /** Creates the database if needed and applies the migrations. */
 export async function preparePostgres(
   migrations: string,
   port: number = PORTS.postgres,
+  urlQuery = '',
 ): Promise<AppliedMigration[]> {
   await waitFor(
     'PostgreSQL',
     async () => {
-      const client = new pg.Client({ connectionString: databaseUrl('postgres', port) });
+      const client = new pg.Client({ connectionString: databaseUrl('postgres', port) + urlQuery });
       await client.connect();
       await client.end();
       return true;
@@ -148,7 +177,7 @@ export async function preparePostgres(
     250,
   );
 
-  const admin = new pg.Client({ connectionString: databaseUrl('postgres', port) });
+  const admin = new pg.Client({ connectionString: databaseUrl('postgres', port) + urlQuery });
   await admin.connect();
   try {
     const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [
@@ -159,7 +188,7 @@ export async function preparePostgres(
     await admin.end();
   }
 
-  const client = new pg.Client({ connectionString: databaseUrl(PG_DATABASE, port) });
+  const client = new pg.Client({ connectionString: databaseUrl(PG_DATABASE, port) + urlQuery });
   await client.connect();
   try {
     return await migrate(client, migrations);

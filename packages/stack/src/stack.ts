@@ -64,7 +64,7 @@ export async function up(paths: Layout, options: UpOptions): Promise<Record<stri
   await start('postgres', PORTS.postgres, () => startPostgres(paths, log));
   if (options.prometheus) await start('prometheus', PORTS.prometheus, () => startPrometheus(paths));
 
-  await ready('redis', `redis-${PORTS.redis[0]}`, () => ensureCluster());
+  await ready('redis', `redis-${PORTS.redis[0]}`, () => ensureCluster(PORTS.redis));
   await ready('postgres', 'postgres', () => preparePostgres(paths.migrations));
   await ready('kafka', 'kafka', () => ensureTopic(options.topic, options.partitions));
   if (options.prometheus) {
