@@ -173,6 +173,30 @@ describe('docker-compose.yml', () => {
     expect(compose.services.prometheus!.command).toContain('--web.enable-remote-write-receiver');
   });
 
+  it('gives Grafana the provisioning, the dashboards folder and a home dashboard that exist', async () => {
+    const grafana = compose.services.grafana!;
+    expect(grafana.volumes).toEqual(
+      expect.arrayContaining([
+        './deploy/grafana/provisioning:/etc/grafana/provisioning:ro',
+        './dashboards:/var/lib/grafana/dashboards:ro',
+      ]),
+    );
+    const home = (grafana.environment as Record<string, string>)
+      .GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH;
+    expect(home).toMatch(/^\/var\/lib\/grafana\/dashboards\//);
+    expect(existsSync(join(REPO_ROOT, 'dashboards', home!.split('/').pop()!))).toBe(true);
+
+    // The provisioned datasource URL names the prometheus service on its container port.
+    const ds = parse(
+      await readFile(
+        join(REPO_ROOT, 'deploy/grafana/provisioning/datasources/prometheus.yml'),
+        'utf8',
+      ),
+    ) as { datasources: { url: string }[] };
+    const url = new URL(ds.datasources[0]!.url);
+    expect(compose.services[url.hostname]?.ports).toContain(`${url.port}:${url.port}`);
+  });
+
   it('is scraped by Prometheus at every chat node and writer, on the ports they listen on', async () => {
     const config = parse(await readFile(join(PROMETHEUS_DIR, 'prometheus.yml'), 'utf8')) as {
       scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[];
