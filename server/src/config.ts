@@ -95,12 +95,19 @@ export const configSchema = z
     ...databaseSettings.shape,
     ...redisSettings.shape,
   })
+  // Runs even when single fields failed, so a bad start lists these problems too.
+  .refine((c) => c.AUTH_MODE !== 'jwt' || c.JWT_SECRET !== undefined, {
+    path: ['JWT_SECRET'],
+    message: 'required when AUTH_MODE=jwt',
+    when: () => true,
+  })
+  // Restated from redisSettings: spreading its shape drops its object-level rule.
+  .refine((c) => (c.REDIS_NODES === undefined) !== (c.REDIS_URL === undefined), {
+    path: ['REDIS_NODES'],
+    message: 'set exactly one of REDIS_NODES (cluster) or REDIS_URL (single node)',
+    when: () => true,
+  })
   .superRefine((c, ctx) => {
-    // Restated from redisSettings: spreading its shape drops its object-level rule.
-    if ((c.REDIS_NODES === undefined) === (c.REDIS_URL === undefined)) {
-      const message = 'set exactly one of REDIS_NODES (cluster) or REDIS_URL (single node)';
-      ctx.addIssue({ code: 'custom', path: ['REDIS_NODES'], message });
-    }
     if (c.AUTH_MODE === 'jwt' && c.JWT_SECRET === undefined) {
       ctx.addIssue({
         code: 'custom',
