@@ -4,6 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import { createKafka, kafkaSettings, parseConfig, serviceEnv } from '@parley/runtime';
 import pg from 'pg';
 import type { BrowserContext, Page } from 'playwright-core';
+import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureChromium, launchChromium, type HeadlessChromium } from './test/chromium.js';
 import { NODE_MAIN, REPO_ROOT, Service, WRITER_MAIN, missingBuilds } from './test/services.js';
@@ -202,7 +203,7 @@ describe.skipIf(notBuilt !== undefined)('chat page in Chromium, two nodes', () =
     expect(pageErrors).toEqual([]);
   });
 
-  it('scrolls back through history page by page until the start of the room', async () => {
+  it('scrolls back page by page to the start of the room, and keeps the place when news arrives', async () => {
     const room = `web-${suffix}-archive`;
     const total = 60;
     // Older messages as the writer would have stored them, one minute apart.
@@ -230,6 +231,19 @@ describe.skipIf(notBuilt !== undefined)('chat page in Chromium, two nodes', () =
     );
     expect(await page.isVisible('#load-older')).toBe(false);
     expect(await page.textContent('#history-note')).toBe(`This is the start of #${room}.`);
+
+    // Reading old messages, a new one arrives (from a plain client on the other node): the page
+    // stays where the reader is and offers a way down instead of jumping.
+    await page.$eval('#scroller', (el) => el.scrollTo({ top: 0 }));
+    await sendFromClient(PORT_B, room, 'fresh news');
+    await waitForBody(page, 'fresh news');
+    expect(await page.isVisible('#new-below')).toBe(true);
+    expect(await page.$eval('#scroller', (el) => el.scrollTop)).toBe(0);
+    await page.click('#new-below');
+    expect(await page.isVisible('#new-below')).toBe(false);
+    expect(
+      await page.$eval('#scroller', (el) => el.scrollHeight - el.scrollTop - el.clientHeight),
+    ).toBeLessThan(2);
 
     await context.close();
     expect(pageErrors).toEqual([]);
@@ -289,6 +303,26 @@ describe.skipIf(notBuilt !== undefined)('chat page in Chromium, two nodes', () =
     });
   }
 });
+
+/** Joins `room` on a node as a plain Socket.IO client and sends one message, acknowledged. */
+async function sendFromClient(port: number, room: string, body: string): Promise<void> {
+  const socket = io(`http://127.0.0.1:${port}`, {
+    auth: { user: 'bot' },
+    transports: ['websocket'],
+    reconnection: false,
+  });
+  try {
+    const joined = (await socket.timeout(10_000).emitWithAck('join', { room })) as { ok: boolean };
+    expect(joined.ok).toBe(true);
+    const id = randomUUID().replaceAll('-', '');
+    const sent = (await socket.timeout(10_000).emitWithAck('message', { id, room, body })) as {
+      ok: boolean;
+    };
+    expect(sent.ok).toBe(true);
+  } finally {
+    socket.disconnect();
+  }
+}
 
 /** The environment of the shared stack the children need (Redis, Kafka, PostgreSQL). */
 function backingServices(): Record<string, string> {

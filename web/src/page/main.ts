@@ -47,6 +47,7 @@ class ChatPage implements ConnectionListener {
     scroller: byId('scroller', HTMLElement),
     messages: byId('messages', HTMLOListElement),
     older: byId('load-older', HTMLButtonElement),
+    newBelow: byId('new-below', HTMLButtonElement),
     historyNote: byId('history-note', HTMLElement),
     sendForm: byId('send-form', HTMLFormElement),
     body: byId('body', HTMLTextAreaElement),
@@ -54,7 +55,8 @@ class ChatPage implements ConnectionListener {
   };
 
   constructor() {
-    this.#list = new MessageList(this.#el.messages, this.#el.scroller, () => this.#user ?? '');
+    const { messages, scroller, newBelow } = this.#el;
+    this.#list = new MessageList(messages, scroller, newBelow, () => this.#user ?? '');
     this.#el.joinForm.addEventListener('submit', (event) => {
       event.preventDefault();
       this.#submitJoin();
@@ -164,9 +166,13 @@ class ChatPage implements ConnectionListener {
 
     if (!this.#loaded) await this.#loadRecent(room);
     else await this.#catchUp(room, reconnect);
+    if (room !== this.#room) return;
     this.#resendPending();
+
     // Marks the room as joined with its recent history on screen (read by the browser test).
-    if (room === this.#room) this.#el.chat.dataset.joined = room;
+    const first = this.#el.chat.dataset.joined !== room;
+    this.#el.chat.dataset.joined = room;
+    if (first && document.activeElement !== this.#el.body) this.#el.body.focus();
   }
 
   // History

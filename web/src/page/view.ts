@@ -44,12 +44,20 @@ export class MessageList {
   constructor(
     private readonly list: HTMLOListElement,
     private readonly scroller: HTMLElement,
+    /** Shown when a message arrives below while the reader is scrolled up. */
+    private readonly newBelow: HTMLButtonElement,
     private readonly me: () => string,
-  ) {}
+  ) {
+    scroller.addEventListener('scroll', () => {
+      if (this.#atBottom()) newBelow.hidden = true;
+    });
+    newBelow.addEventListener('click', () => this.scrollToBottom());
+  }
 
   clear(): void {
     this.#items.clear();
     this.list.replaceChildren();
+    this.newBelow.hidden = true;
   }
 
   /** Draws one timeline change; keeps the reader at the bottom if they were there. */
@@ -64,9 +72,13 @@ export class MessageList {
     }
     renderEntry(item, change.entry, this.me());
 
-    if (change.kind !== 'updated')
+    if (change.kind !== 'updated') {
       this.list.insertBefore(item, this.#anchor(change.index, entries));
+    }
     if (stick) this.scrollToBottom();
+    else if (change.kind === 'added' && change.index === entries.length - 1) {
+      this.newBelow.hidden = false;
+    }
   }
 
   /** Runs `draw` (which adds older messages above) without moving what the reader is looking at. */
@@ -89,6 +101,7 @@ export class MessageList {
 
   scrollToBottom(): void {
     this.scroller.scrollTop = this.scroller.scrollHeight;
+    this.newBelow.hidden = true;
   }
 
   /** The element of the first later entry already drawn; null appends (after any notices). */
