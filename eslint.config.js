@@ -13,7 +13,10 @@ export default tseslint.config(
     rules: {
       // `any` needs a reason beside it: an eslint-disable comment with one.
       '@typescript-eslint/no-explicit-any': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       // Lesson: a focused or skipped test silently shrinks the suite.
       'no-restricted-properties': [
         'error',
