@@ -5,6 +5,8 @@
  * the datasource are decided once here and a test can hold every panel to them.
  */
 
+import type { Dashboard, Panel, RowPanel, VariableModel } from '@grafana/schema';
+
 /** The provisioned Prometheus datasource (deploy/grafana/provisioning/datasources). */
 export const DATASOURCE = { type: 'prometheus', uid: 'parley-prometheus' } as const;
 
@@ -49,11 +51,9 @@ export interface Variable {
   query: string;
 }
 
-type Json = Record<string, unknown>;
-
 const PANEL_HEIGHT = 8;
 
-function panelJson(spec: PanelSpec, id: number, x: number, y: number, width: number): Json {
+function panelJson(spec: PanelSpec, id: number, x: number, y: number, width: number): Panel {
   const targets = spec.targets.map((t, i) => ({
     refId: String.fromCharCode(65 + i),
     datasource: DATASOURCE,
@@ -63,7 +63,7 @@ function panelJson(spec: PanelSpec, id: number, x: number, y: number, width: num
     ...(t.format === 'heatmap' ? { format: 'heatmap' } : {}),
   }));
 
-  const options: Json =
+  const options: Record<string, unknown> =
     spec.type === 'heatmap'
       ? {
           calculate: false,
@@ -88,21 +88,26 @@ function panelJson(spec: PanelSpec, id: number, x: number, y: number, width: num
   };
 }
 
-/** Lays rows out top to bottom, panels left to right, wrapping at 24 columns. */
-export function dashboardJson(spec: DashboardSpec): Json {
-  const panels: Json[] = [];
+/**
+ * Lays rows out top to bottom, panels left to right, wrapping at 24 columns.
+ * Typed with Grafana's own schema types (@grafana/schema, the Grafana version
+ * docker-compose.yml runs), so a misspelt or misplaced field fails the build.
+ */
+export function dashboardJson(spec: DashboardSpec): Dashboard {
+  const panels: (Panel | RowPanel)[] = [];
   let id = 1;
   let y = 0;
 
   for (const row of spec.rows) {
-    panels.push({
+    const rowPanel: RowPanel = {
       id: id++,
       type: 'row',
       title: row.title,
       collapsed: false,
       gridPos: { x: 0, y, w: 24, h: 1 },
       panels: [],
-    });
+    };
+    panels.push(rowPanel);
     y += 1;
 
     let x = 0;
@@ -131,13 +136,12 @@ export function dashboardJson(spec: DashboardSpec): Json {
     time: { from: 'now-15m', to: 'now' },
     timezone: 'browser',
     templating: {
-      list: spec.variables.map((v) => ({
+      list: spec.variables.map((v): VariableModel => ({
         name: v.name,
         label: v.label,
         type: 'query',
         datasource: DATASOURCE,
         query: { query: v.query, refId: `${v.name}-values` },
-        definition: v.query,
         refresh: 2,
         includeAll: true,
         multi: true,
