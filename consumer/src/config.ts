@@ -35,6 +35,17 @@ export const writerConfigSchema = kafkaSettings
     BATCH_MAX_ROWS: positiveInt.max(50_000).default(5000),
     /** Flush when the oldest waiting record has waited this long. Default 100 ms. */
     BATCH_MAX_WAIT_MS: positiveInt.max(60_000).default(100),
+    /**
+     * How long the group waits for a silent member (a killed writer) before giving
+     * its partitions to the others; the broker allows 6000 to 300000. Default 30000 ms.
+     */
+    KAFKA_SESSION_TIMEOUT_MS: positiveInt.min(6000).max(300_000).default(30_000),
+    /**
+     * How long a rebalance waits for every member to rejoin; a member still inside
+     * a long flush (PostgreSQL down) past it is dropped, which is safe: its offsets
+     * stay uncommitted. Default 30000 ms.
+     */
+    KAFKA_REBALANCE_TIMEOUT_MS: positiveInt.min(1000).max(600_000).default(30_000),
     /** Partitions whose batches are handled at once (and so can share one flush). Default 12. */
     PARTITIONS_CONCURRENCY: positiveInt.max(1000).default(12),
     /** Upper bound of bytes fetched per partition per request. Default 1 MiB. */

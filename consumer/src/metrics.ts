@@ -15,6 +15,7 @@ export interface WriterMetrics {
   persistLag: Histogram;
   consumerLag: Gauge<'partition'>;
   flushRetries: Counter;
+  flushes: Counter<'route'>;
 }
 
 export function createWriterMetrics(options: { defaultMetrics?: boolean } = {}): WriterMetrics {
@@ -68,6 +69,15 @@ export function createWriterMetrics(options: { defaultMetrics?: boolean } = {}):
       help: 'Flushes retried after a retriable PostgreSQL failure',
       registers,
     }),
+    flushes: new Counter({
+      name: 'writer_flushes_total',
+      help: 'Committed flushes by route: direct COPY, staged (ON CONFLICT), direct_then_staged, isolating',
+      labelNames: ['route'],
+      registers,
+    }),
   };
+  for (const route of ['direct', 'staged', 'direct_then_staged', 'isolating']) {
+    metrics.flushes.inc({ route }, 0);
+  }
   return metrics;
 }

@@ -57,6 +57,9 @@ describe('writer process', () => {
       KAFKA_TOPIC: topic,
       KAFKA_GROUP_ID: `writer-${name}-${tag}`,
       WRITER_TABLE: table,
+      // A killed member's partitions move after these; the broker's minimum keeps the test short.
+      KAFKA_SESSION_TIMEOUT_MS: '6000',
+      KAFKA_REBALANCE_TIMEOUT_MS: '6000',
     };
     return { topic, table, env };
   }

@@ -28,16 +28,13 @@ import { Batcher, WriterStoppedError, type BatchEntry, type FlushMode } from './
 import { decodeMessage } from './kafka/decode.js';
 import { createWriterMetrics, type WriterMetrics } from './metrics.js';
 import { classifyPgError } from './store/errors.js';
-import { flushBatch, flushIsolating } from './store/flush.js';
+import { flushBatch, flushIsolating, nextRoute } from './store/flush.js';
 import type { DeadLetter, FlushResult } from './store/rows.js';
 
 /** db/migrations of this checkout, from both src/ and dist/. */
 export const DEFAULT_MIGRATIONS_DIR = fileURLToPath(
   new URL('../../db/migrations', import.meta.url),
 );
-
-/** How often a batch waiting for its flush tells the group coordinator it is alive. */
-const HEARTBEAT_WHILE_WAITING_MS = 3000;
 
 export interface Writer {
   metrics: WriterMetrics;
@@ -82,12 +79,13 @@ export async function startWriter(
     throw error;
   }
 
+  const flusher = createFlusher(pool, config.WRITER_TABLE, metrics);
   const batcher = new Batcher({
     maxRows: config.BATCH_MAX_ROWS,
     maxWaitMs: config.BATCH_MAX_WAIT_MS,
     retryInitialMs: config.RETRY_INITIAL_MS,
     retryMaxMs: config.RETRY_MAX_MS,
-    flush: (entries, mode) => flushEntries(pool, config.WRITER_TABLE, entries, mode),
+    flush: (entries, mode) => flusher(entries, mode),
     classify: classifyPgError,
     onFlushed: (entries, result, elapsedMs) => record(metrics, entries, result, elapsedMs),
     onRetry: (error, delayMs) => {
@@ -140,10 +138,14 @@ async function startConsumer(
   reportFatal: (error: Error) => void,
 ): Promise<Consumer> {
   const kafka = createKafka(config, config.KAFKA_CLIENT_ID);
+  const heartbeatMs = Math.min(3000, Math.floor(config.KAFKA_SESSION_TIMEOUT_MS / 3));
   const consumer = kafka.consumer({
     groupId: config.KAFKA_GROUP_ID,
-    sessionTimeout: 30_000,
-    heartbeatInterval: 3000,
+    sessionTimeout: config.KAFKA_SESSION_TIMEOUT_MS,
+    heartbeatInterval: heartbeatMs,
+    rebalanceTimeout: config.KAFKA_REBALANCE_TIMEOUT_MS,
+    // The broker holds an empty fetch this long; shorter means a faster drain on SIGTERM.
+    maxWaitTimeInMs: 500,
     maxBytesPerPartition: config.FETCH_MAX_BYTES_PER_PARTITION,
   });
 
@@ -165,7 +167,7 @@ async function startConsumer(
     autoCommit: false,
     eachBatchAutoResolve: false,
     partitionsConsumedConcurrently: config.PARTITIONS_CONCURRENCY,
-    eachBatch: (payload) => handleBatch(payload, config, batcher, metrics),
+    eachBatch: (payload) => handleBatch(payload, config, batcher, metrics, heartbeatMs),
   });
   return consumer;
 }
@@ -179,6 +181,7 @@ async function handleBatch(
   config: WriterConfig,
   batcher: Batcher,
   metrics: WriterMetrics,
+  heartbeatMs: number,
 ): Promise<void> {
   const { batch, heartbeat, resolveOffset, commitOffsetsIfNecessary } = payload;
   const last = batch.messages.at(-1);
@@ -210,7 +213,11 @@ async function handleBatch(
   if (entry.rows.length + entry.deadLetters.length > 0) entries.push(entry);
 
   // 2. Wait until every slice is committed in PostgreSQL.
-  await waitWithHeartbeat(Promise.all(entries.map((e) => batcher.submit(e))), heartbeat);
+  await waitWithHeartbeat(
+    Promise.all(entries.map((e) => batcher.submit(e))),
+    heartbeat,
+    heartbeatMs,
+  );
 
   // 3. Only now may Kafka learn that these offsets are done.
   const nextOffset = (BigInt(last.offset) + 1n).toString();
@@ -234,14 +241,13 @@ async function handleBatch(
 async function waitWithHeartbeat(
   done: Promise<unknown>,
   heartbeat: () => Promise<void>,
+  intervalMs: number,
 ): Promise<void> {
   let settled = false;
   const finished = done.finally(() => (settled = true));
   while (!settled) {
     let timer: NodeJS.Timeout | undefined;
-    const tick = new Promise<void>(
-      (resolve) => (timer = setTimeout(resolve, HEARTBEAT_WHILE_WAITING_MS)),
-    );
+    const tick = new Promise<void>((resolve) => (timer = setTimeout(resolve, intervalMs)));
     try {
       await Promise.race([finished, tick]);
     } finally {
@@ -252,41 +258,49 @@ async function waitWithHeartbeat(
   await finished;
 }
 
-async function flushEntries(
+/** One flush on a pooled connection, remembering whether the last one met stored ids. */
+function createFlusher(
   pool: pg.Pool,
   table: string,
-  entries: readonly BatchEntry[],
-  mode: FlushMode,
-): Promise<FlushResult> {
-  const rows = entries.flatMap((e) => e.rows);
-  const deadLetters: DeadLetter[] = entries.flatMap((e) => e.deadLetters);
-  const client = await pool.connect();
-  // pg emits 'error' on a checked-out client whose server vanished between two
-  // queries, and the pool only listens while the client is idle; without this
-  // listener an outage would crash the process. The next query then fails and
-  // the flush is retried on a fresh connection.
-  const onLost = (): void => undefined;
-  client.on('error', onLost);
-  try {
-    const result =
-      mode === 'copy'
-        ? await flushBatch(client, table, rows, deadLetters)
-        : await flushIsolating(
-            client,
-            table,
-            rows,
-            entries.flatMap((e) => e.sources),
-            deadLetters,
-          );
-    client.off('error', onLost);
-    client.release();
-    return result;
-  } catch (error) {
-    client.off('error', onLost);
-    // A connection that failed mid-transaction is not reused.
-    client.release(classifyPgError(error) === 'retry' ? (error as Error) : undefined);
-    throw error;
-  }
+  metrics: WriterMetrics,
+): (entries: readonly BatchEntry[], mode: FlushMode) => Promise<FlushResult> {
+  let lastConflicted = false;
+
+  return async (entries, mode) => {
+    const rows = entries.flatMap((e) => e.rows);
+    const deadLetters: DeadLetter[] = entries.flatMap((e) => e.deadLetters);
+    const client = await pool.connect();
+    // pg emits 'error' on a checked-out client whose server vanished between two
+    // queries, and the pool only listens while the client is idle; without this
+    // listener an outage would crash the process. The next query then fails and
+    // the flush is retried on a fresh connection.
+    const onLost = (): void => undefined;
+    client.on('error', onLost);
+    try {
+      let result: FlushResult;
+      if (mode === 'copy') {
+        const route = nextRoute(lastConflicted);
+        const flushed = await flushBatch(client, table, rows, deadLetters, route);
+        lastConflicted = flushed.conflicted;
+        metrics.flushes.inc({
+          route: flushed.conflicted && route === 'direct' ? 'direct_then_staged' : route,
+        });
+        result = flushed;
+      } else {
+        const sources = entries.flatMap((e) => e.sources);
+        result = await flushIsolating(client, table, rows, sources, deadLetters);
+        metrics.flushes.inc({ route: 'isolating' });
+      }
+      client.off('error', onLost);
+      client.release();
+      return result;
+    } catch (error) {
+      client.off('error', onLost);
+      // A connection that failed mid-transaction is not reused.
+      client.release(classifyPgError(error) === 'retry' ? (error as Error) : undefined);
+      throw error;
+    }
+  };
 }
 
 function record(
