@@ -118,7 +118,8 @@ export class Connection {
     });
 
     socket.io.on('reconnect_attempt', (attempt) => {
-      if (navigator.onLine) this.#set('reconnecting', `attempt ${attempt}`);
+      if (!navigator.onLine) return;
+      this.#set(this.#hasConnected ? 'reconnecting' : 'connecting', `attempt ${attempt}`);
     });
     socket.io.on('reconnect_failed', () => this.#set('offline', 'gave up reconnecting'));
 

@@ -36,6 +36,8 @@ class ChatPage implements ConnectionListener {
   /** Cursor of the next older page; undefined once the start of the room is shown. */
   #older: string | undefined;
   #wasConnected = false;
+  /** Ids sent on the current connection and not answered yet: never sent twice at once. */
+  readonly #inFlight = new Set<string>();
 
   readonly #el = {
     status: byId('status', HTMLElement),
@@ -274,9 +276,11 @@ class ChatPage implements ConnectionListener {
   async #deliver(id: string): Promise<void> {
     const entry = this.#timeline.get(id);
     // Offline sends stay pending; #resendPending sends them after the next join.
-    if (entry === undefined || !this.#connection.connected) return;
+    if (entry === undefined || !this.#connection.connected || this.#inFlight.has(id)) return;
 
+    this.#inFlight.add(id);
     const result = await this.#connection.send(entry.id, entry.room, entry.body);
+    this.#inFlight.delete(id);
     if (entry.room !== this.#room) return;
     if (result.ok) {
       this.#show(this.#timeline.ack(id, result.value));
