@@ -27,6 +27,7 @@ describe('bench end to end against the local stack', () => {
       basePort: 4320,
       writerPort: 4329,
       drainS: 15,
+      warmupS: 1,
     };
     const ticks: number[] = [];
     const result: TargetResult = await runTarget(TARGETS.parley, {
@@ -46,6 +47,7 @@ describe('bench end to end against the local stack', () => {
     expect(result.duplicates).toBe(0);
     expect(result.misrouted).toBe(0);
     expect(result.persisted).toBe(result.acked);
+    expect(result.persistedAcked).toBe(result.acked);
     expect(result.crossNodeDeliveries).toBeGreaterThan(0);
     expect(result.latencyMs.p50).toBeGreaterThan(0);
     expect(result.rssBytesPerNode.every((rss) => rss !== null && rss > 10_000_000)).toBe(true);
@@ -67,6 +69,7 @@ describe('bench end to end against the local stack', () => {
       basePort: 4322,
       writerPort: 4329,
       drainS: 10,
+      warmupS: 0,
     };
     const result = await runTarget(TARGETS.raw, {
       root,

@@ -31,6 +31,8 @@ export interface BenchOptions {
   writerPort: number;
   /** Seconds to wait for late acks and deliveries after sending stops. Default 10. */
   drainS: number;
+  /** Seconds of unmeasured sending before the measured phase. Default 3. */
+  warmupS: number;
 }
 
 export const USAGE = `usage: npm run bench -- [options]
@@ -48,6 +50,7 @@ export const USAGE = `usage: npm run bench -- [options]
   --base-port N     first node port (default 3001)
   --writer-port N   the writer's metrics port (default 9464)
   --drain S         seconds to wait for late acks and deliveries (default 10)
+  --warmup S        seconds of unmeasured sending first, 0 for none (default 3)
   --help`;
 
 export class UsageError extends Error {}
@@ -70,6 +73,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       'base-port': { type: 'string' },
       'writer-port': { type: 'string' },
       drain: { type: 'string' },
+      warmup: { type: 'string' },
       prometheus: { type: 'boolean' },
       help: { type: 'boolean' },
     },
@@ -115,6 +119,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     basePort: number('base-port', values['base-port'], 3001),
     writerPort: number('writer-port', values['writer-port'], 9464),
     drainS: number('drain', values.drain, 10, false),
+    warmupS: values.warmup === '0' ? 0 : number('warmup', values.warmup, 3, false),
   };
 
   if (!['parley', 'stock', 'raw'].includes(options.target)) {

@@ -73,6 +73,8 @@ export interface TargetResult {
   ackMs: Percentiles;
   /** Rows of this run in PostgreSQL; null when the target does not persist. */
   persisted: number | null;
+  /** Acked messages that have a row (must equal `acked`); the rest of `persisted` got error acks. */
+  persistedAcked: number | null;
   persistLagMs: { p50: number; p99: number } | null;
   /** Peak RSS of each node during the send phase. */
   rssBytesPerNode: (number | null)[];
@@ -84,6 +86,7 @@ export interface TargetResult {
   misrouted: number;
   reconnects: number;
   connectFailures: number;
+  joinFailures: number;
   ackErrors: Record<string, number>;
   connectMs: Percentiles;
   crossNodeDeliveries: number;
@@ -188,6 +191,7 @@ export async function runTarget(spec: TargetSpec, context: RunContext): Promise<
     const metricsUrls = urls.map((url) => new URL('/metrics', url).toString());
     const idle = await Promise.all(metricsUrls.map(sampleProcess));
     let connected: ProcessSample[] = idle;
+    let sendStart: ProcessSample[] = idle;
     const peaks: (number | null)[] = idle.map((s) => s.rssBytes ?? null);
     // The last sample of each node that answered during the send phase: a saturated node may
     // miss a scrape, and its CPU is then measured up to the last scrape it did answer.
@@ -213,8 +217,12 @@ export async function runTarget(spec: TargetSpec, context: RunContext): Promise<
         runId,
         drainTimeoutMs: options.drainS * 1000,
         onTick: (tick) => context.onTick(spec.name, tick),
+        warmupS: options.warmupS,
         onConnected: async () => {
           connected = await Promise.all(metricsUrls.map(sampleProcess));
+        },
+        onSendStart: async () => {
+          sendStart = await Promise.all(metricsUrls.map(sampleProcess));
           sending = true;
         },
         onSendEnd: () => {
@@ -235,7 +243,7 @@ export async function runTarget(spec: TargetSpec, context: RunContext): Promise<
     let persistence: Awaited<ReturnType<typeof checkPersistence>> | undefined;
     if (spec.persists && env.DATABASE_URL !== undefined) {
       context.log(`${spec.name}: waiting for the writer to store ${result.acked} acked messages`);
-      persistence = await checkPersistence(env.DATABASE_URL, runId, result.acked);
+      persistence = await checkPersistence(env.DATABASE_URL, runId, result.ackedIds);
     }
 
     return assemble(
@@ -243,7 +251,7 @@ export async function runTarget(spec: TargetSpec, context: RunContext): Promise<
       options,
       urls.length,
       result,
-      { idle, connected, sendEnd },
+      { idle, connected, sendStart, sendEnd },
       peaks,
       persistence,
       startedAt,
@@ -260,12 +268,17 @@ function assemble(
   options: BenchOptions,
   nodes: number,
   r: WorkloadResult,
-  samples: { idle: ProcessSample[]; connected: ProcessSample[]; sendEnd: ProcessSample[] },
+  samples: {
+    idle: ProcessSample[];
+    connected: ProcessSample[];
+    sendStart: ProcessSample[];
+    sendEnd: ProcessSample[];
+  },
   peaks: (number | null)[],
   persistence: Awaited<ReturnType<typeof checkPersistence>> | undefined,
   startedAt: string,
 ): TargetResult {
-  const nodeCpu = samples.connected.map((from, i) => {
+  const nodeCpu = samples.sendStart.map((from, i) => {
     const to = samples.sendEnd[i];
     return to === undefined ? null : (cpuPercent(from, to) ?? null);
   });
@@ -292,6 +305,13 @@ function assemble(
     );
   }
   if (r.connectFailures > 0) warnings.push(`${r.connectFailures} clients failed to connect`);
+  if (r.joinFailures > 0) warnings.push(`${r.joinFailures} clients could not join their room`);
+  if (persistence !== undefined && persistence.persisted > persistence.persistedAcked) {
+    warnings.push(
+      `${persistence.persisted - persistence.persistedAcked} messages that got an error ack were stored anyway ` +
+        '(the node gave up waiting on Kafka, which then took them; a client resend of the same id stays one row)',
+    );
+  }
   if (persistence !== undefined && !persistence.drained) {
     warnings.push(`the writer had not stored every acked message after ${persistence.waitedMs} ms`);
   }
@@ -312,6 +332,7 @@ function assemble(
     latencyMs: r.latencyMs,
     ackMs: r.ackMs,
     persisted: persistence?.persisted ?? null,
+    persistedAcked: persistence?.persistedAcked ?? null,
     persistLagMs: persistence?.persistLagMs ?? null,
     rssBytesPerNode: peaks,
     bytesPerConnection:
@@ -322,6 +343,7 @@ function assemble(
     misrouted: r.misrouted,
     reconnects: r.reconnects,
     connectFailures: r.connectFailures,
+    joinFailures: r.joinFailures,
     ackErrors: r.ackErrors,
     connectMs: r.connectMs,
     crossNodeDeliveries: r.crossNodeDeliveries,

@@ -33,8 +33,12 @@ export interface WorkloadOptions {
   drainTimeoutMs?: number;
   /** Called once per second during the send phase. */
   onTick?: (tick: Tick) => void;
-  /** Called after connect + join, before sending (e.g. to sample node memory). */
+  /** Called after connect + join, before the warm-up (e.g. to sample node memory). */
   onConnected?: () => Promise<void>;
+  /** Seconds of untracked sending before the measured phase. Default 3. */
+  warmupS?: number;
+  /** Called when the measured send phase starts (e.g. to sample node CPU). */
+  onSendStart?: () => Promise<void>;
   /** Called when the send phase ends, before the drain. */
   onSendEnd?: () => void;
 }
@@ -54,6 +58,7 @@ export interface WorkloadResult {
   rooms: number;
   connected: number;
   connectFailures: number;
+  joinFailures: number;
   connectMs: Percentiles;
   durationS: number;
   sent: number;
@@ -74,7 +79,8 @@ export interface WorkloadResult {
   timeline: Tick[];
   generatorCpuPercent: number;
   generatorEventLoopP99Ms: number;
-  ackedIds: number;
+  /** Ids of the messages acked ok, to check them one by one in PostgreSQL. Not part of the JSON. */
+  ackedIds: Set<string>;
 }
 
 interface Member {
@@ -96,8 +102,6 @@ interface Tracked {
 export async function runWorkload(options: WorkloadOptions): Promise<WorkloadResult> {
   const nodes = options.urls.length;
   const members = buildMembers(options);
-  const roomSize = new Map<string, number>();
-  for (const member of members) roomSize.set(member.room, (roomSize.get(member.room) ?? 0) + 1);
 
   // 1. Connect with bounded concurrency, timing each handshake.
   const connectMs = new LatencyHistogram();
@@ -112,16 +116,23 @@ export async function runWorkload(options: WorkloadOptions): Promise<WorkloadRes
     }
   });
 
-  // 2. Join: every member joins its one room, and rejoins it after a reconnect.
+  // 2. Join: every member joins its one room, and rejoins it after a reconnect. Only members
+  //    that joined count as recipients: a client that never got in cannot lose a message.
   let joinFailures = 0;
+  const roomSize = new Map<string, number>();
   await forEachLimited(members, options.connectConcurrency ?? 50, async (member) => {
     if (!member.client.connected) return;
     member.client.onReconnect(() => void member.client.join(member.room).catch(() => undefined));
-    await member.client.join(member.room).catch(() => {
+    try {
+      await member.client.join(member.room);
+      roomSize.set(member.room, (roomSize.get(member.room) ?? 0) + 1);
+    } catch {
       joinFailures += 1;
-    });
+    }
   });
   await options.onConnected?.();
+  await warmUp(members, options);
+  await options.onSendStart?.();
 
   // 3. Account for every delivery as it arrives.
   const tracked = new Map<string, Tracked>();
@@ -249,6 +260,7 @@ export async function runWorkload(options: WorkloadOptions): Promise<WorkloadRes
     rooms: options.rooms,
     connected: options.clients - connectFailures,
     connectFailures,
+    joinFailures,
     connectMs: connectMs.percentiles(),
     durationS: options.durationS,
     sent: counters.sent,
@@ -268,8 +280,43 @@ export async function runWorkload(options: WorkloadOptions): Promise<WorkloadRes
     timeline,
     generatorCpuPercent: Math.round(((cpu.user + cpu.system) / 1000 / sendPhaseMs) * 1000) / 10,
     generatorEventLoopP99Ms: roundMs(loopDelay.percentile(99) / 1e6),
-    ackedIds: counters.acked,
+    ackedIds: new Set([...tracked].filter(([, entry]) => entry.acked).map(([id]) => id)),
   };
+}
+
+/**
+ * Sends at the set rate for `warmupS` seconds with ids outside the run's prefix (`<runId>w-`),
+ * so JIT, connection pools and Kafka partition leaders are warm before anything is measured.
+ * Their deliveries are not tracked and their rows are not counted.
+ */
+async function warmUp(members: Member[], options: WorkloadOptions): Promise<void> {
+  const warmupS = options.warmupS ?? 3;
+  if (warmupS <= 0) return;
+
+  const rate = options.clients * options.ratePerClient;
+  const state = { cursor: 0, sent: 0, settled: 0 };
+  const started = performance.now();
+  await new Promise<void>((resolve) => {
+    const timer = setInterval(() => {
+      const elapsedS = (performance.now() - started) / 1000;
+      const due = Math.min(elapsedS, warmupS) * rate - state.sent;
+      for (let i = 0; i < Math.floor(due); i += 1) {
+        const member = nextConnected(members, state);
+        if (member === undefined) break;
+        const id = `${options.runId}w-${member.index}-${state.sent++}`;
+        member.client.send({ id, room: member.room, body: 'warm-up' }, () => (state.settled += 1));
+      }
+      if (elapsedS >= warmupS) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, 10);
+  });
+
+  const deadline = performance.now() + 10_000;
+  while (state.settled < state.sent && performance.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 function buildMembers(options: WorkloadOptions): Member[] {
