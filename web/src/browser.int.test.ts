@@ -249,7 +249,7 @@ describe.skipIf(notBuilt !== undefined)('chat page in Chromium, two nodes', () =
     expect(pageErrors).toEqual([]);
   });
 
-  it('shows a dropped node, reconnects, rejoins and fills in what it missed', async () => {
+  it('shows a dropped node, reconnects, rejoins, fills in what it missed and sends what it queued', async () => {
     const room = `web-${suffix}-reconnect`;
     const a = await openPage(PORT_A);
     const b = await openPage(PORT_B);
@@ -265,10 +265,12 @@ describe.skipIf(notBuilt !== undefined)('chat page in Chromium, two nodes', () =
     const drop = await b.page.waitForSelector('#messages .notice-warning');
     expect(await drop.textContent()).toMatch(/^Disconnected.*Reconnecting…$/);
 
-    // 2. A message is sent and stored while B's page is away.
+    // 2. A message is sent and stored while B's page is away, and B writes one meanwhile.
     await send(a.page, 'sent while you were away');
     await waitForSent(a.page, 'sent while you were away');
     await storedCount(room, 1);
+    await send(b.page, 'written while offline');
+    await b.page.waitForSelector('#messages .msg-pending');
 
     // 3. Node B returns: the page reconnects, rejoins and fetches the gap from history.
     nodeB.start();
@@ -279,6 +281,9 @@ describe.skipIf(notBuilt !== undefined)('chat page in Chromium, two nodes', () =
       { timeout: 30_000 },
     );
     await waitForBody(b.page, 'sent while you were away');
+    // The queued message goes out under its id once the room is joined again.
+    await waitForSent(b.page, 'written while offline');
+    await waitForBody(a.page, 'written while offline');
     const notices = await b.page.$$eval('#messages .notice', (els) =>
       els.map((e) => e.textContent),
     );
@@ -287,7 +292,9 @@ describe.skipIf(notBuilt !== undefined)('chat page in Chromium, two nodes', () =
     // 4. And it is live in the room again, both ways.
     await send(b.page, 'back again');
     await waitForBody(a.page, 'back again');
-    expect(await bodies(b.page)).toEqual(['sent while you were away', 'back again']);
+    const conversation = ['sent while you were away', 'written while offline', 'back again'];
+    expect(await bodies(b.page)).toEqual(conversation);
+    expect(await bodies(a.page)).toEqual(conversation);
 
     await Promise.all([a.context.close(), b.context.close()]);
     expect(pageErrors).toEqual([]);
