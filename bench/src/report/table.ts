@@ -28,6 +28,10 @@ export function formatTable(results: TargetResult[]): string {
       (r) => (r.persisted === null ? 'n/a (not persisted)' : `${r.persisted} / ${r.acked}`),
     ],
     [
+      'acked with a row',
+      (r) => (r.persistedAcked === null ? 'n/a' : `${r.persistedAcked} of ${r.acked}`),
+    ],
+    [
       'persist lag p50 / p99',
       (r) => (r.persistLagMs === null ? 'n/a' : `${r.persistLagMs.p50} / ${r.persistLagMs.p99} ms`),
     ],
