@@ -179,8 +179,9 @@ export async function runWorkload(options: WorkloadOptions): Promise<WorkloadRes
   const timeline: Tick[] = [];
   let lastTick = { sent: 0, delivered: 0 };
 
-  const sendDue = (): void => {
-    const elapsedS = (performance.now() - started) / 1000;
+  const sendDue = (final = false): void => {
+    // The last call uses the full duration: a timer may fire a fraction of a ms early.
+    const elapsedS = final ? options.durationS : (performance.now() - started) / 1000;
     const due = Math.min(elapsedS, options.durationS) * totalRate - counters.sent;
     for (let i = 0; i < Math.floor(due); i += 1) {
       const member = nextConnected(members, counters);
@@ -211,7 +212,7 @@ export async function runWorkload(options: WorkloadOptions): Promise<WorkloadRes
     });
   };
 
-  const ticker = setInterval(sendDue, 10);
+  const ticker = setInterval(() => sendDue(), 10);
   const reporter = setInterval(() => {
     const tick: Tick = {
       second: timeline.length + 1,
@@ -230,7 +231,7 @@ export async function runWorkload(options: WorkloadOptions): Promise<WorkloadRes
 
   await new Promise((resolve) => setTimeout(resolve, options.durationS * 1000));
   clearInterval(ticker);
-  sendDue();
+  sendDue(true);
   const sendPhaseMs = performance.now() - started;
   const cpu = process.cpuUsage(cpuBefore);
   loopDelay.disable();
