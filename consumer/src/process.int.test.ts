@@ -70,6 +70,16 @@ describe('writer process', () => {
     return out;
   }
 
+  /** True once the writer on `port` owns a partition (its lag gauge appears on assignment). */
+  async function assigned(port: number): Promise<boolean> {
+    try {
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      return text.includes('writer_consumer_lag_messages{');
+    } catch {
+      return false;
+    }
+  }
+
   function expectedIds(count: number): string[] {
     return Array.from({ length: count }, (_, i) => `${tag}-${i}`).sort();
   }
@@ -140,5 +150,28 @@ describe('writer process', () => {
 
     for (const child of pair) child.process.kill('SIGTERM');
     expect(await Promise.all(pair.map((c) => c.exited))).toEqual([0, 0]);
+  });
+  it('writers joining and leaving mid-stream (rebalances mid-batch) store exactly the same rows', async () => {
+    const { topic, table, env } = await scenario('rebalance');
+    const settings = { ...env, BATCH_MAX_ROWS: '100', BATCH_MAX_WAIT_MS: '20' };
+    const first = spawnWriter({ ...settings, METRICS_PORT: '4215' });
+    children.push(first);
+    await waitHealthy(4215);
+    await produce(producer, topic, records(0, 4000));
+    await waitFor('first rows stored', async () => (await storedIds(db, table)).length >= 500);
+
+    // A second writer joins while the first is mid-stream: partitions move under in-flight batches.
+    const second = spawnWriter({ ...settings, METRICS_PORT: '4216' });
+    children.push(second);
+    await waitFor('second writer assigned', () => assigned(4216));
+    await produce(producer, topic, [...records(4000, 8000), ...records(0, 300)]);
+
+    // The first leaves mid-stream: it drains, and its partitions move back.
+    first.process.kill('SIGTERM');
+    await produce(producer, topic, records(8000, 10_000));
+    expect(await first.exited).toBe(0);
+    await waitFor('all rows stored', async () => (await storedIds(db, table)).length >= 10_000);
+
+    expect(await storedIds(db, table)).toEqual(expectedIds(10_000));
   });
 });

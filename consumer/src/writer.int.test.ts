@@ -106,6 +106,72 @@ describe('writer (in-process, real Kafka and PostgreSQL)', () => {
     expect(metricsText).toContain(`writer_duplicates_skipped_total ${Math.ceil(unique / 3)}`);
   });
 
+  it('serves every metric of INTERFACES.md from the start, at zero', async () => {
+    const writer = await startWriter(
+      writerTestConfig({
+        KAFKA_TOPIC: topic,
+        KAFKA_GROUP_ID: `writer-metrics-${tag}`,
+        WRITER_TABLE: table,
+      }),
+      { logger: testLogger },
+    );
+    try {
+      await waitFor('partitions assigned', async () => (await lagOf(writer.metrics)) >= 0);
+      const text = await (await fetch(`http://127.0.0.1:${writer.metricsPort}/metrics`)).text();
+      for (const series of [
+        'writer_rows_written_total',
+        'writer_duplicates_skipped_total',
+        'writer_dead_letters_total',
+        'writer_batch_rows_count',
+        'writer_flush_duration_seconds_count',
+        'writer_persist_lag_seconds_count',
+        'writer_consumer_lag_messages{partition="0"}',
+      ]) {
+        expect(text).toMatch(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} \\d`, 'm'));
+      }
+      expect((await fetch(`http://127.0.0.1:${writer.metricsPort}/healthz`)).status).toBe(200);
+    } finally {
+      await writer.stop();
+    }
+  });
+
+  it('dead-letters a row the database refuses and keeps the partition moving', async () => {
+    const strict = `writer_strict_${tag}`;
+    await createScratchTable(db, strict);
+    await db.query(`ALTER TABLE ${strict} ADD CONSTRAINT no_refused CHECK (body <> 'refused')`);
+    const strictTopic = `${topic}-strict`;
+    await createTopic(strictTopic, 1);
+    const records = [chatRecord(`${tag}-s1`, 'r'), chatRecord(`${tag}-s2`, 'r', 'refused')];
+    records.push(chatRecord(`${tag}-s3`, 'r'));
+    await produce(producer, strictTopic, records);
+
+    const writer = await startWriter(
+      writerTestConfig({
+        KAFKA_TOPIC: strictTopic,
+        KAFKA_GROUP_ID: strictTopic,
+        WRITER_TABLE: strict,
+      }),
+      { logger: testLogger },
+    );
+    try {
+      await waitFor('all three records handled', async () => {
+        const rows = await storedIds(db, strict);
+        return rows.length === 2 && (await deadLetterCount(db, strictTopic)) === 1;
+      });
+      await waitFor('offsets committed', async () => (await lagOf(writer.metrics)) === 0);
+    } finally {
+      await writer.stop();
+      await db.query(`DROP TABLE IF EXISTS ${strict}`);
+    }
+    const { rows } = await db.query<{ reason: string; offset: string }>(
+      'SELECT reason, "offset" FROM dead_letters WHERE topic = $1',
+      [strictTopic],
+    );
+    await db.query('DELETE FROM dead_letters WHERE topic = $1', [strictTopic]);
+    await deleteTopic(strictTopic);
+    expect(rows).toEqual([{ reason: 'rejected_by_database', offset: '1' }]);
+  });
+
   it('reading the topic again from the start changes nothing', async () => {
     const before = await storedIds(db, table);
     const config = writerTestConfig({

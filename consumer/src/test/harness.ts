@@ -9,7 +9,7 @@ import { parseWriterConfig, type WriterConfig } from '../config.js';
 export const env = serviceEnv();
 
 /** Quiet logger for in-process writers: tests read state, not logs. */
-export const testLogger = createLogger({ service: 'writer-test' }, 'warn');
+export const testLogger = createLogger({ service: 'writer-test' }, 'error');
 
 export function suffix(): string {
   return randomUUID().replaceAll('-', '').slice(0, 12);
