@@ -17,7 +17,11 @@ import {
   type TestRecord,
 } from './test/harness.js';
 
-/** The writer as a real process (`node consumer/dist/main.js`), killed and doubled. */
+/**
+ * The writer as a real process (`node consumer/dist/main.js`): killed, doubled,
+ * joined and left mid-stream. Each step waits at most 60 s (waitFor), inside the
+ * 150 s test timeout, so a stuck run names the step it got stuck in.
+ */
 describe('writer process', () => {
   const tag = suffix();
   let db: pg.Client;
@@ -122,7 +126,7 @@ describe('writer process', () => {
     expect(await storedIds(db, table)).toEqual(expectedIds(12_000));
     second.process.kill('SIGTERM');
     expect(await second.exited).toBe(0);
-  });
+  }, 150_000);
 
   it('two writer processes sharing the partitions store exactly the same rows', async () => {
     const { topic, table, env } = await scenario('pair');
@@ -150,7 +154,8 @@ describe('writer process', () => {
 
     for (const child of pair) child.process.kill('SIGTERM');
     expect(await Promise.all(pair.map((c) => c.exited))).toEqual([0, 0]);
-  });
+  }, 150_000);
+
   it('writers joining and leaving mid-stream (rebalances mid-batch) store exactly the same rows', async () => {
     const { topic, table, env } = await scenario('rebalance');
     const settings = { ...env, BATCH_MAX_ROWS: '100', BATCH_MAX_WAIT_MS: '20' };
@@ -173,5 +178,5 @@ describe('writer process', () => {
     await waitFor('all rows stored', async () => (await storedIds(db, table)).length >= 10_000);
 
     expect(await storedIds(db, table)).toEqual(expectedIds(10_000));
-  });
+  }, 150_000);
 });
