@@ -5,7 +5,8 @@ import { serviceEnv } from '@parley/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recorded, resetRecorded, values } from '../k6-standin/registry.js';
 import { startChild, stopChild, waitHttpOk, type Child } from '../run/children.js';
-import { createTopic, deleteTopic } from '../run/target.js';
+import { parseOptions } from '../run/options.js';
+import { createTopic, deleteTopic, runTarget } from '../run/target.js';
 import { waitFor } from '../testing/wait.js';
 import { LeanSocket } from './lean-socket.js';
 
@@ -21,6 +22,8 @@ describe('lean client and k6 framing against live chat nodes', () => {
   const topic = `bench.live.${randomUUID()}`;
   const urls = ['http://127.0.0.1:4330', 'http://127.0.0.1:4331'];
   const nodes: Child[] = [];
+  const logDir = resolve(root, '.stack/bench-logs/live-test');
+  let writer: Child | undefined;
 
   beforeAll(async () => {
     await createTopic(env, topic);
@@ -41,11 +44,21 @@ describe('lean client and k6 framing against live chat nodes', () => {
         ),
       );
     });
+    const writerEnv = {
+      ...env,
+      KAFKA_TOPIC: topic,
+      METRICS_PORT: '4332',
+      KAFKA_GROUP_ID: `bench-live-${randomUUID()}`,
+    };
+    writer = startChild('live-writer', resolve(root, 'consumer/dist/main.js'), writerEnv, logDir);
     await Promise.all(urls.map((url, i) => waitHttpOk(`${url}/readyz`, nodes[i])));
+    await waitHttpOk('http://127.0.0.1:4332/healthz', writer);
   });
 
   afterAll(async () => {
-    await Promise.all(nodes.map((node) => stopChild(node)));
+    await Promise.all(
+      [...nodes, ...(writer === undefined ? [] : [writer])].map((child) => stopChild(child)),
+    );
     await deleteTopic(env, topic).catch(() => undefined);
   });
 
@@ -127,5 +140,28 @@ describe('lean client and k6 framing against live chat nodes', () => {
     expect(values('ack_latency').length).toBeGreaterThan(10);
     expect(values('delivery_latency').length).toBeGreaterThan(values('messages_sent').length);
     expect(values('ack_errors')).toEqual([]);
+  });
+
+  it('measures running nodes given with --targets: nothing lost, every acked message stored', async () => {
+    const options = parseOptions(['--targets', urls.join(','), '--clients', '20', '--rooms', '2']);
+    if (options === 'help') throw new Error('unexpected --help');
+    const result = await runTarget(
+      { name: 'external', label: 'live nodes', protocol: 'socketio', persists: true },
+      {
+        root,
+        env,
+        options: { ...options, durationS: 3, rate: 2, warmupS: 0, drainS: 10 },
+        logDir,
+        onTick: () => undefined,
+        log: () => undefined,
+      },
+    );
+
+    expect(result.target).toBe('external');
+    expect(result.nodes).toBe(2);
+    expect(result.acked).toBe(result.sent);
+    expect(result.lost).toBe(0);
+    expect(result.persistedAcked).toBe(result.acked);
+    expect(result.rssBytesPerNode.every((rss) => rss !== null)).toBe(true);
   });
 });
