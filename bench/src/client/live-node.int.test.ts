@@ -18,7 +18,8 @@ const root = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
  * against the official socket.io server must hold against Parley itself.
  */
 describe('lean client and k6 framing against live chat nodes', () => {
-  const env = serviceEnv(root);
+  // A generous ack timeout: Kafka on a shared machine may stall; these tests are about framing.
+  const env = { ...serviceEnv(root), ACK_TIMEOUT_MS: '30000' };
   const topic = `bench.live.${randomUUID()}`;
   const urls = ['http://127.0.0.1:4330', 'http://127.0.0.1:4331'];
   const nodes: Child[] = [];
@@ -73,7 +74,7 @@ describe('lean client and k6 framing against live chat nodes', () => {
     await expect(bob.emitWithAck('join', { room })).resolves.toEqual({ ok: true });
 
     const id = `live-${randomUUID()}`;
-    const ack = (await alice.emitWithAck('message', { id, room, body: 'hello' })) as {
+    const ack = (await alice.emitWithAck('message', { id, room, body: 'hello' }, 30_000)) as {
       ok: boolean;
       id: string;
     };
@@ -105,7 +106,7 @@ describe('lean client and k6 framing against live chat nodes', () => {
     member.dropTransport();
     await waitFor(() => rejoined, 'the member to reconnect and rejoin');
     const id = `live-${randomUUID()}`;
-    await sender.emitWithAck('message', { id, room, body: 'after reconnect' });
+    await sender.emitWithAck('message', { id, room, body: 'after reconnect' }, 30_000);
     await waitFor(() => received.includes(id), 'the delivery after reconnect');
     expect(member.reconnects).toBe(1);
     sender.close();

@@ -7,6 +7,10 @@ import { runTarget, TARGETS, type TargetResult } from './target.js';
 
 const root = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
 
+// A generous ack timeout: on a shared, oversubscribed machine Kafka may stall for seconds, and
+// the invariants here are about loss and storage, not about the node's patience.
+const testEnv = { ...serviceEnv(root), ACK_TIMEOUT_MS: '30000' };
+
 /**
  * The whole bench, small: two real chat nodes and a writer on the local stack, the lean client
  * load, and the PostgreSQL check. Ports 4320-4329 are this file's.
@@ -32,7 +36,7 @@ describe('bench end to end against the local stack', () => {
     const ticks: number[] = [];
     const result: TargetResult = await runTarget(TARGETS.parley, {
       root,
-      env: serviceEnv(root),
+      env: testEnv,
       options,
       logDir: resolve(root, '.stack/bench-logs/int-test'),
       onTick: (_target, tick) => ticks.push(tick.second),
