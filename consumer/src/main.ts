@@ -3,6 +3,7 @@
  * environment (filled from .stack/env for the local stack); a bad setting exits
  * 2 naming every bad variable; SIGTERM or SIGINT drains and exits 0.
  */
+import { fileURLToPath } from 'node:url';
 import { ConfigError, createLogger, redactConfig, serviceEnv } from '@parley/runtime';
 import { parseWriterConfig } from './config.js';
 import { startWriter } from './writer.js';
@@ -12,7 +13,11 @@ const logger = createLogger({ service: 'writer' });
 async function main(): Promise<void> {
   let config;
   try {
-    config = parseWriterConfig(serviceEnv());
+    // .stack/env is looked for from the working directory up, then from this file up.
+    config = parseWriterConfig({
+      ...serviceEnv(fileURLToPath(new URL('.', import.meta.url))),
+      ...serviceEnv(),
+    });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`writer: ${error.message}\n`);

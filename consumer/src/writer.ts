@@ -83,6 +83,7 @@ export async function startWriter(
   const batcher = new Batcher({
     maxRows: config.BATCH_MAX_ROWS,
     maxWaitMs: config.BATCH_MAX_WAIT_MS,
+    maxInFlight: config.FLUSH_CONCURRENCY,
     retryInitialMs: config.RETRY_INITIAL_MS,
     retryMaxMs: config.RETRY_MAX_MS,
     flush: (entries, mode) => flusher(entries, mode),

@@ -10,12 +10,14 @@
  *   row INSERT   one INSERT per row, each its own transaction (the naive ORM path)
  *   raw COPY     COPY FROM STDIN of all rows, text and binary (the machine's ceiling)
  * Options: --rows N (100000), --batch N (5000), --naive-rows N (5000),
- * --body-bytes N (120), --timeout-s N (300), --repeat N (3). The variants run
+ * --body-bytes N (120), --timeout-s N (300), --repeat N (3), --flush-concurrency N (1)
+ * (the writer's FLUSH_CONCURRENCY). The variants run
  * round-robin, --repeat times, each time on a fresh scratch table, and the table
  * reports the median (this machine is shared, single runs are noisy). The run
  * drops its tables, its topic and its consumer groups.
  */
 import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -38,6 +40,7 @@ const { values: args } = parseArgs({
     'body-bytes': { type: 'string', default: '120' },
     'timeout-s': { type: 'string', default: '300' },
     repeat: { type: 'string', default: '3' },
+    'flush-concurrency': { type: 'string', default: '1' },
   },
 });
 const rowCount = positive('rows');
@@ -46,6 +49,7 @@ const naiveRows = Math.min(positive('naive-rows'), rowCount);
 const bodyBytes = positive('body-bytes');
 const timeoutMs = positive('timeout-s') * 1000;
 const repeat = positive('repeat');
+const flushConcurrency = positive('flush-concurrency');
 
 function positive(name: keyof typeof args): number {
   const value = Number(args[name]);
@@ -61,7 +65,8 @@ interface Result {
   note: string;
 }
 
-const env = serviceEnv();
+// Found from this file, not the working directory: the stack's .stack/env is at the repo root.
+const env = serviceEnv(fileURLToPath(new URL('.', import.meta.url)));
 const tag = randomUUID().replaceAll('-', '').slice(0, 10);
 const tables: string[] = [];
 
@@ -270,6 +275,7 @@ async function writerEndToEnd(
     WRITER_MIGRATE: 'false',
     METRICS_PORT: '0',
     BATCH_MAX_ROWS: String(batchRows),
+    FLUSH_CONCURRENCY: String(flushConcurrency),
   });
 
   const startedAt = performance.now();
@@ -298,7 +304,7 @@ async function writerEndToEnd(
       variant: 'writer (Kafka -> PG)',
       rows: rowTotal - firstRows,
       seconds: (doneAt - firstAt) / 1000,
-      note: `from its first commit; ${batchRows}-row batches, 12 partitions`,
+      note: `from its first commit; ${batchRows}-row batches, ${flushConcurrency} flushes at once`,
     },
     {
       variant: 'writer incl. start-up',

@@ -34,13 +34,14 @@ interface Harness {
 
 function harness(
   flush: (entries: readonly BatchEntry[], mode: FlushMode, attempt: number) => Promise<FlushResult>,
-  bounds: { maxRows?: number; maxWaitMs?: number } = {},
+  bounds: { maxRows?: number; maxWaitMs?: number; maxInFlight?: number } = {},
 ): Harness {
   const flushes: Harness['flushes'] = [];
   const fatal: unknown[] = [];
   const batcher = new Batcher({
     maxRows: bounds.maxRows ?? 10,
     maxWaitMs: bounds.maxWaitMs ?? 60_000,
+    maxInFlight: bounds.maxInFlight ?? 1,
     retryInitialMs: 1,
     retryMaxMs: 4,
     flush: (entries, mode) => {
@@ -112,6 +113,26 @@ describe('Batcher', () => {
     const waiting = h.batcher.submit(entry(10));
     h.batcher.abandon(new WriterStoppedError('drain timed out'));
     await expect(waiting).rejects.toBeInstanceOf(WriterStoppedError);
+  });
+
+  it('runs up to maxInFlight flushes at once and still commits every entry', async () => {
+    let running = 0;
+    let most = 0;
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const h = harness(
+      async (entries) => {
+        most = Math.max(most, ++running);
+        if (most === 2) release();
+        await gate;
+        running--;
+        return ok(entries);
+      },
+      { maxRows: 5, maxInFlight: 2 },
+    );
+    await Promise.all([0, 1, 2].map((i) => h.batcher.submit(entry(5, `c${i}`))));
+    expect(most).toBe(2);
+    expect(h.flushes.reduce((n, f) => n + f.records, 0)).toBe(15);
   });
 
   it('drain() flushes what waits without waiting for the time bound', async () => {

@@ -15,6 +15,8 @@ export type FlushMode = 'copy' | 'isolating';
 export interface BatcherOptions {
   maxRows: number;
   maxWaitMs: number;
+  /** Flushes running at once, each on its own connection. */
+  maxInFlight: number;
   retryInitialMs: number;
   retryMaxMs: number;
   /** Writes one set of entries in one transaction. */
@@ -52,10 +54,10 @@ export class Batcher {
   private pendingRecords = 0;
   private oldestAtMs = 0;
   private timer: NodeJS.Timeout | undefined;
-  private flushing = false;
+  private inFlight = 0;
   private draining = false;
   private stopped: Error | undefined;
-  private wakeRetry: (() => void) | undefined;
+  private readonly sleepers = new Set<() => void>();
 
   constructor(private readonly options: BatcherOptions) {}
 
@@ -83,7 +85,7 @@ export class Batcher {
     clearTimeout(this.timer);
     for (const waiting of this.pending.splice(0)) waiting.reject(error);
     this.pendingRecords = 0;
-    this.wakeRetry?.();
+    for (const wake of this.sleepers) wake();
   }
 
   get waitingRecords(): number {
@@ -91,7 +93,7 @@ export class Batcher {
   }
 
   private schedule(): void {
-    if (this.flushing || this.pending.length === 0) return;
+    if (this.inFlight >= this.options.maxInFlight || this.pending.length === 0) return;
 
     const waitedMs = Date.now() - this.oldestAtMs;
     if (
@@ -113,12 +115,13 @@ export class Batcher {
   }
 
   private async run(): Promise<void> {
-    this.flushing = true;
+    this.inFlight++;
     try {
       const taken = this.take();
+      this.schedule(); // the rest may fill another flush while this one runs
       await this.flushUntilCommitted(taken);
     } finally {
-      this.flushing = false;
+      this.inFlight--;
       this.schedule();
     }
   }
@@ -183,12 +186,13 @@ export class Batcher {
 
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done(): void {
+      const wake = (): void => {
         clearTimeout(timer);
+        this.sleepers.delete(wake);
         resolve();
-      }
-      this.wakeRetry = done;
+      };
+      const timer = setTimeout(wake, ms);
+      this.sleepers.add(wake);
     });
   }
 }
