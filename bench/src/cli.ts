@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { serviceEnv } from '@parley/runtime';
 import { createProgress } from './report/progress.js';
 import { renderHtml } from './report/html.js';
-import { formatRatios, formatTable } from './report/table.js';
+import { formatMarkdown, formatRatios, formatTable } from './report/table.js';
 import { killAllNow, stopAll } from './run/children.js';
 import { parseOptions, USAGE, UsageError, type BenchOptions } from './run/options.js';
 import { TARGETS, runTarget, type TargetResult, type TargetSpec } from './run/target.js';
@@ -120,6 +120,12 @@ function writeOutputs(options: BenchOptions, results: TargetResult[]): void {
   writeFileSync(out, `${JSON.stringify(options.compare ? results : results[0], null, 2)}\n`);
   writeFileSync(html, renderHtml(results));
   console.log(`\nbench: wrote ${out}\nbench: wrote ${html}`);
+  if (options.markdown !== undefined) {
+    const markdown = resolve(root, options.markdown);
+    const command = ['npm run bench --', ...process.argv.slice(2)].join(' ');
+    writeFileSync(markdown, formatMarkdown(results, command));
+    console.log(`bench: wrote ${markdown}`);
+  }
 }
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

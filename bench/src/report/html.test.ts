@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TargetResult } from '../run/target.js';
 import { renderHtml } from './html.js';
-import { formatRatios, formatTable } from './table.js';
+import { formatMarkdown, formatRatios, formatTable } from './table.js';
 
 function result(target: string, deliveriesPerSec: number, p99: number): TargetResult {
   const latency = { p50: 1, p90: 2, p99, p999: p99 * 2, max: p99 * 3 };
@@ -94,5 +94,18 @@ describe('report', () => {
     expect(ratios).toContain('Parley / stock  deliveries/s 3.00x');
     expect(ratios).toContain('Parley / raw    deliveries/s 0.50x');
     expect(formatRatios([result('parley', 90, 3)])).toBe('');
+  });
+
+  it('renders the Markdown table with the command that produced it, one column per target', () => {
+    const markdown = formatMarkdown(
+      [result('parley', 90, 3), result('stock', 30, 9)],
+      'npm run bench -- --compare',
+    );
+    const lines = markdown.split('\n');
+
+    expect(lines[0]).toBe('`npm run bench -- --compare` (2026-01-01T00:00:00.000Z)');
+    expect(lines).toContain('| measure | parley | stock |');
+    expect(lines).toContain('| lost | 0 | 0 |');
+    expect(markdown).toContain('- [stock] generator was busy');
   });
 });

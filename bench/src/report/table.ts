@@ -5,51 +5,49 @@ const mib = (bytes: number | null): string =>
 const kib = (bytes: number | null): string =>
   bytes === null ? 'n/a' : `${(bytes / 1024).toFixed(1)} KiB`;
 
+/** One row per measure: its name and how a target's result shows it. */
+export const ROWS: [string, (r: TargetResult) => string][] = [
+  ['nodes / clients / rooms', (r) => `${r.nodes} / ${r.clients} / ${r.rooms}`],
+  ['duration, rate per client', (r) => `${r.durationS} s, ${r.ratePerClient}/s`],
+  ['connect p50 / p99', (r) => `${r.connectMs.p50} / ${r.connectMs.p99} ms`],
+  ['sent / acked', (r) => `${r.sent} / ${r.acked}`],
+  ['ack errors', (r) => formatErrors(r.ackErrors)],
+  ['delivered / expected', (r) => `${r.delivered} / ${r.expected}`],
+  ['lost', (r) => String(r.lost)],
+  ['duplicates / misrouted', (r) => `${r.duplicates} / ${r.misrouted}`],
+  ['deliveries per second', (r) => String(r.deliveriesPerSec)],
+  [
+    'delivery p50 / p90 / p99',
+    (r) => `${r.latencyMs.p50} / ${r.latencyMs.p90} / ${r.latencyMs.p99} ms`,
+  ],
+  ['delivery p99.9 / max', (r) => `${r.latencyMs.p999} / ${r.latencyMs.max} ms`],
+  ['ack p50 / p99 / max', (r) => `${r.ackMs.p50} / ${r.ackMs.p99} / ${r.ackMs.max} ms`],
+  [
+    'persisted / acked',
+    (r) => (r.persisted === null ? 'n/a (not persisted)' : `${r.persisted} / ${r.acked}`),
+  ],
+  [
+    'acked with a row',
+    (r) => (r.persistedAcked === null ? 'n/a' : `${r.persistedAcked} of ${r.acked}`),
+  ],
+  [
+    'persist lag p50 / p99',
+    (r) => (r.persistLagMs === null ? 'n/a' : `${r.persistLagMs.p50} / ${r.persistLagMs.p99} ms`),
+  ],
+  ['node RSS peak', (r) => r.rssBytesPerNode.map(mib).join(', ')],
+  [
+    'node CPU (% of a core)',
+    (r) => r.nodeCpuPercent.map((v) => (v === null ? 'n/a' : `${v}%`)).join(', '),
+  ],
+  ['memory per connection', (r) => kib(r.bytesPerConnection)],
+  ['deliveries/s per node core', (r) => String(r.deliveriesPerCoreSec ?? 'n/a')],
+  ['generator CPU, loop p99', (r) => `${r.generatorCpuPercent}%, ${r.generatorEventLoopP99Ms} ms`],
+];
+
 /** The final report on stdout: one column per target, one row per measure. */
 export function formatTable(results: TargetResult[]): string {
-  const rows: [string, (r: TargetResult) => string][] = [
-    ['nodes / clients / rooms', (r) => `${r.nodes} / ${r.clients} / ${r.rooms}`],
-    ['duration, rate per client', (r) => `${r.durationS} s, ${r.ratePerClient}/s`],
-    ['connect p50 / p99', (r) => `${r.connectMs.p50} / ${r.connectMs.p99} ms`],
-    ['sent / acked', (r) => `${r.sent} / ${r.acked}`],
-    ['ack errors', (r) => formatErrors(r.ackErrors)],
-    ['delivered / expected', (r) => `${r.delivered} / ${r.expected}`],
-    ['lost', (r) => String(r.lost)],
-    ['duplicates / misrouted', (r) => `${r.duplicates} / ${r.misrouted}`],
-    ['deliveries per second', (r) => String(r.deliveriesPerSec)],
-    [
-      'delivery p50 / p90 / p99',
-      (r) => `${r.latencyMs.p50} / ${r.latencyMs.p90} / ${r.latencyMs.p99} ms`,
-    ],
-    ['delivery p99.9 / max', (r) => `${r.latencyMs.p999} / ${r.latencyMs.max} ms`],
-    ['ack p50 / p99 / max', (r) => `${r.ackMs.p50} / ${r.ackMs.p99} / ${r.ackMs.max} ms`],
-    [
-      'persisted / acked',
-      (r) => (r.persisted === null ? 'n/a (not persisted)' : `${r.persisted} / ${r.acked}`),
-    ],
-    [
-      'acked with a row',
-      (r) => (r.persistedAcked === null ? 'n/a' : `${r.persistedAcked} of ${r.acked}`),
-    ],
-    [
-      'persist lag p50 / p99',
-      (r) => (r.persistLagMs === null ? 'n/a' : `${r.persistLagMs.p50} / ${r.persistLagMs.p99} ms`),
-    ],
-    ['node RSS peak', (r) => r.rssBytesPerNode.map(mib).join(', ')],
-    [
-      'node CPU (% of a core)',
-      (r) => r.nodeCpuPercent.map((v) => (v === null ? 'n/a' : `${v}%`)).join(', '),
-    ],
-    ['memory per connection', (r) => kib(r.bytesPerConnection)],
-    ['deliveries/s per node core', (r) => String(r.deliveriesPerCoreSec ?? 'n/a')],
-    [
-      'generator CPU, loop p99',
-      (r) => `${r.generatorCpuPercent}%, ${r.generatorEventLoopP99Ms} ms`,
-    ],
-  ];
-
   const header = ['', ...results.map((r) => r.target)];
-  const body = rows.map(([name, cell]) => [name, ...results.map(cell)]);
+  const body = ROWS.map(([name, cell]) => [name, ...results.map(cell)]);
   const widths = header.map((_, col) =>
     Math.max(...[header, ...body].map((row) => (row[col] ?? '').length)),
   );
@@ -104,4 +102,26 @@ export function formatRatios(results: TargetResult[]): string {
       '(deliveries/s divided by the node CPU it took) is the capacity comparison.',
   );
   return lines.join('\n');
+}
+
+/**
+ * The same table as Markdown, for regenerating the figures in docs (`--markdown FILE`): the
+ * command that produced them goes above it, so a document never carries hand-copied numbers.
+ */
+export function formatMarkdown(results: TargetResult[], command: string): string {
+  const header = `| measure | ${results.map((r) => r.target).join(' | ')} |`;
+  const rule = `| --- |${results.map(() => ' --- |').join('')}`;
+  const body = ROWS.map(([name, cell]) => `| ${name} | ${results.map(cell).join(' | ')} |`);
+  const ratios = formatRatios(results);
+  const warnings = results.flatMap((r) => r.warnings.map((w) => `- [${r.target}] ${w}`));
+  return [
+    `\`${command}\` (${results[0]?.startedAt ?? ''})`,
+    '',
+    header,
+    rule,
+    ...body,
+    ...(ratios === '' ? [] : ['', '```', ratios, '```']),
+    ...(warnings.length === 0 ? [] : ['', 'Warnings:', '', ...warnings]),
+    '',
+  ].join('\n');
 }

@@ -25,6 +25,8 @@ export interface BenchOptions {
   out: string;
   /** HTML report. Default bench/results/latest.html. */
   html: string;
+  /** Markdown table of the result, for docs. Default: none. */
+  markdown: string | undefined;
   /** First node port; node i listens on basePort + i. Default 3001. */
   basePort: number;
   /** The writer's METRICS_PORT. Default 9464. */
@@ -47,6 +49,7 @@ export const USAGE = `usage: npm run bench -- [options]
   --target NAME     run one of them alone: parley (default), stock or raw
   --out FILE        JSON result (default bench/results/latest.json)
   --html FILE       HTML report (default bench/results/latest.html)
+  --markdown FILE   also the result as a Markdown table, for docs
   --base-port N     first node port (default 3001)
   --writer-port N   the writer's metrics port (default 9464)
   --drain S         seconds to wait for late acks and deliveries (default 10)
@@ -70,6 +73,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       target: { type: 'string' },
       out: { type: 'string' },
       html: { type: 'string' },
+      markdown: { type: 'string' },
       'base-port': { type: 'string' },
       'writer-port': { type: 'string' },
       drain: { type: 'string' },
@@ -116,6 +120,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     target: (values.target ?? 'parley') as BenchOptions['target'],
     out: values.out ?? 'bench/results/latest.json',
     html: values.html ?? 'bench/results/latest.html',
+    markdown: values.markdown,
     basePort: number('base-port', values['base-port'], 3001),
     writerPort: number('writer-port', values['writer-port'], 9464),
     drainS: number('drain', values.drain, 10, false),
