@@ -56,6 +56,18 @@ export class RawSocket {
     if (this.open) this.ws.send(frame);
   }
 
+  /** Sends bytes as a text frame even when they are not UTF-8 (which RFC 6455 forbids). */
+  sendText(bytes: Buffer): void {
+    if (this.open) this.ws.send(bytes, { binary: false });
+  }
+
+  /** Resolves once the connection is closed, or after `timeoutMs` while it stays open. */
+  async closedWithin(timeoutMs: number): Promise<boolean> {
+    const until = Date.now() + timeoutMs;
+    while (this.open && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    return !this.open;
+  }
+
   /** Emits `event` with an ack id and resolves to the ack's first argument. */
   request(event: string, payload: unknown, timeoutMs = 5000): Promise<unknown> {
     const id = (this.nextAck += 1);
