@@ -19,7 +19,7 @@ import { registerChat } from './chat/handlers.js';
 import type { NodeConfig } from './config.js';
 import { guardUwsSend, startSlowClientSweep } from './engine/slow-clients.js';
 import { loadUws, type UwsModule } from './engine/uws.js';
-import { createFanoutAdapter, installBroadcast } from './fanout/adapter.js';
+import { createFanoutAdapter, guardSubscriptions, installBroadcast } from './fanout/adapter.js';
 import { route, type HttpRequestInfo, type RouteDeps } from './http/routes.js';
 import { ChatProducer } from './kafka/producer.js';
 import { createMetrics, type Metrics } from './metrics.js';

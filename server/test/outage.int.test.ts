@@ -23,7 +23,8 @@ describe('outages', () => {
   const room = `outage-${uid()}`;
 
   beforeAll(async () => {
-    [kafka, redis] = await Promise.all([
+    // Settled one by one, so afterAll stops whichever did start.
+    const started = await Promise.allSettled([
       startScratchKafka({
         dir: join(dir, 'kafka'),
         port: 4120,
@@ -32,6 +33,9 @@ describe('outages', () => {
       }),
       startScratchRedisCluster({ dir: join(dir, 'redis'), ports: [4122, 4123, 4124] }),
     ]);
+    if (started[0].status === 'fulfilled') kafka = started[0].value;
+    if (started[1].status === 'fulfilled') redis = started[1].value;
+    for (const result of started) if (result.status === 'rejected') throw result.reason;
     node = await inProcessNode({
       ...kafka.env,
       ...redis.env,
@@ -101,6 +105,13 @@ describe('outages', () => {
       20_000,
     );
     expect(down.body.reason).toMatch(/redis/);
+
+    // A client leaving a room while Redis is away makes the adapter SUNSUBSCRIBE; that must not
+    // become an unhandled rejection (which ends a Node process; vitest reports it as an error).
+    const leaver = await connect(`http://127.0.0.1:${node.port}`, { user: 'leo' });
+    await request(leaver, 'join', { room: `leave-${uid()}` });
+    leaver.close();
+    await waitFor('leaver gone', () => node.io.of('/').sockets.size === 1);
 
     await redis.start();
     await waitFor(

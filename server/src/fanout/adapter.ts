@@ -114,3 +114,41 @@ export function installBroadcast(
   };
   proto.broadcast = Object.assign(wrapped, { [COUNTING]: true as const });
 }
+
+const SUBSCRIPTION_COMMANDS = [
+  'ssubscribe',
+  'sunsubscribe',
+  'psubscribe',
+  'punsubscribe',
+  'subscribe',
+  'unsubscribe',
+];
+
+/**
+ * The redis adapters fire (un)subscribe commands without awaiting them (e.g.
+ * SUNSUBSCRIBE on "delete-room" when the last socket of a room leaves). While
+ * Redis is away those promises reject (ioredis: "No sharded subscriber for
+ * slot"), and an unhandled rejection ends a Node 20 process: one Redis blip
+ * plus one disconnecting client would take the node down. So the subscriber's
+ * subscription commands report their failures to `onError` instead.
+ */
+export function guardSubscriptions(
+  sub: RedisClient,
+  onError: (command: string, error: Error) => void,
+): void {
+  const target = sub as unknown as Record<string, unknown>;
+  for (const command of SUBSCRIPTION_COMMANDS) {
+    const original = target[command];
+    if (typeof original !== 'function') continue;
+    target[command] = (...args: unknown[]) => {
+      const result = (original as (...a: unknown[]) => unknown).apply(sub, args);
+      if (result instanceof Promise) {
+        return result.catch((error: Error) => {
+          onError(command, error);
+          return undefined;
+        });
+      }
+      return result;
+    };
+  }
+}
