@@ -75,6 +75,9 @@ export async function startNode(config: NodeConfig, parentLog?: Logger): Promise
   // 2. Redis clients for fan-out; the subscriber routes SSUBSCRIBE to each slot's master.
   const pub = createRedis(config);
   const sub = createRedis(config, { shardedSubscribers: config.REDIS_ADAPTER === 'sharded' });
+  guardSubscriptions(sub, (command, err) => {
+    log.warn({ command, err: err.message }, 'redis subscription failed');
+  });
   for (const [role, client] of [
     ['publisher', pub],
     ['subscriber', sub],
