@@ -9,7 +9,7 @@
  *   multi INSERT the same batches as one multi-row INSERT ... VALUES each
  *   row INSERT   one INSERT per row, each its own transaction (the naive ORM path)
  *   raw COPY     COPY FROM STDIN of all rows, text and binary (the machine's ceiling)
- * Options: --rows N (100000), --batch N (5000), --naive-rows N (5000),
+ * Options: --rows N (100000), --batch N (10000), --naive-rows N (5000),
  * --body-bytes N (120), --timeout-s N (300), --repeat N (3), --flush-concurrency N (1)
  * (the writer's FLUSH_CONCURRENCY). The variants run
  * round-robin, --repeat times, each time on a fresh scratch table, and the table
@@ -35,7 +35,7 @@ import { startWriter } from '../writer.js';
 const { values: args } = parseArgs({
   options: {
     rows: { type: 'string', default: '100000' },
-    batch: { type: 'string', default: '5000' },
+    batch: { type: 'string', default: '10000' },
     'naive-rows': { type: 'string', default: '5000' },
     'body-bytes': { type: 'string', default: '120' },
     'timeout-s': { type: 'string', default: '300' },
@@ -341,6 +341,7 @@ function report(runs: Result[], produced: Result): void {
         `${Math.round(s.max)} | ${s.mine[0]?.note ?? ''} |`,
     ),
     '',
+    'ratios of the medians:',
     `writer / row INSERT       = ${(rate('writer (Kafka -> PG)') / rate('row INSERT')).toFixed(1)}x (goal >= 20x)`,
     `writer / raw COPY (text)  = ${((100 * rate('writer (Kafka -> PG)')) / rate('raw COPY (text)')).toFixed(0)}% (goal >= 70%)`,
     `flush direct / raw COPY   = ${((100 * rate('flush direct')) / rate('raw COPY (text)')).toFixed(0)}%`,
@@ -348,6 +349,25 @@ function report(runs: Result[], produced: Result): void {
     `multi INSERT / row INSERT = ${(rate('multi-row INSERT') / rate('row INSERT')).toFixed(1)}x`,
     `COPY binary / COPY text   = ${(rate('raw COPY (binary)') / rate('raw COPY (text)')).toFixed(2)}`,
   ];
+  // Variants of one round run seconds apart; their ratio shrugs off slower load swings.
+  const perRound = (a: string, b: string): number[] => {
+    const as = runs.filter((r) => r.variant === a);
+    const bs = runs.filter((r) => r.variant === b);
+    return as.map((r, i) => {
+      const other = bs[i];
+      return other === undefined ? NaN : r.rows / r.seconds / (other.rows / other.seconds);
+    });
+  };
+  const roundsOf = (values: number[], scale: number, unit: string): string =>
+    values.map((v) => `${(v * scale).toFixed(scale === 100 ? 0 : 1)}${unit}`).join(', ');
+  const toRow = perRound('writer (Kafka -> PG)', 'row INSERT');
+  const toCopy = perRound('writer (Kafka -> PG)', 'raw COPY (text)');
+  lines.push(
+    '',
+    'ratios per round (median):',
+    `writer / row INSERT       = ${roundsOf(toRow, 1, 'x')} (${median(toRow).toFixed(1)}x)`,
+    `writer / raw COPY (text)  = ${roundsOf(toCopy, 100, '%')} (${(100 * median(toCopy)).toFixed(0)}%)`,
+  );
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
