@@ -1,7 +1,7 @@
 // One chat node's throughput and idle memory on this machine (issue 3's closing figures).
 //
 //   node server/scripts/throughput.mjs [--clients 200] [--rooms 20] [--window 4] [--duration 10]
-//                                      [--idle 5000] [--port 4190] [--engine uws|node]
+//                                      [--idle 5000] [--port 4188] [--engine uws|node]
 //
 // Starts `node server/dist/main.js` on its own Kafka topic against the local stack, then:
 // 1. throughput: `clients` websocket clients in `rooms` rooms, each keeping `window` messages
@@ -23,7 +23,7 @@ const { values: opts } = parseArgs({
     window: { type: 'string', default: '4' },
     duration: { type: 'string', default: '10' },
     idle: { type: 'string', default: '5000' },
-    port: { type: 'string', default: '4190' },
+    port: { type: 'string', default: '4188' },
     engine: { type: 'string', default: 'uws' },
   },
 });
@@ -60,7 +60,7 @@ async function startNode(topic) {
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
-  const deadline = Date.now() + 90_000;
+  const deadline = Date.now() + 180_000;
   while ((await fetch(`${url}/readyz`).catch(() => undefined))?.status !== 200) {
     if (Date.now() > deadline || child.exitCode !== null) {
       child.kill('SIGTERM');

@@ -85,7 +85,9 @@ const plainBroadcast: Broadcast = Adapter.prototype.broadcast;
  * So the method each server should use is remembered per server right after its
  * engine is attached (`uws`: the fast path just installed; `node`: the plain
  * one), and one wrapper dispatches on the adapter's server. Call this right
- * after attaching the engine.
+ * after attaching the engine. Known limit: `io.close()` restores socket.io's
+ * original prototype, so uWS nodes that outlive another in the same process
+ * fall back to per-socket sends and stop counting deliveries (tests only).
  */
 export function installBroadcast(
   io: Server,
