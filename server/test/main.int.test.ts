@@ -39,4 +39,15 @@ describe('node server/dist/main.js', () => {
     expect(printed).toMatchObject({ AUTH_MODE: 'jwt', JWT_SECRET: '[redacted]', PORT: 4000 });
     expect(stdout).not.toContain('hunter2');
   });
+
+  it('refuses to start on the JavaScript fallback of uWebSockets.js unless allowed', () => {
+    const { code, stdout, stderr } = run({
+      KAFKA_BROKERS: '127.0.0.1:1',
+      REDIS_URL: 'redis://127.0.0.1:1',
+      DATABASE_URL: 'postgres://u:p@127.0.0.1:1/db',
+      UWS_USE_FALLBACK: 'true', // makes the fork load its fallback, as a failed binary would
+    });
+    expect(code).toBe(1);
+    expect(stdout + stderr).toContain('UWS_ALLOW_FALLBACK');
+  });
 });
