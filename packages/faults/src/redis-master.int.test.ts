@@ -1,5 +1,4 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startScratchRedisCluster, type ScratchService } from '@parley/stack';
@@ -20,12 +19,23 @@ const REDIS_PORTS = [4790, 4791, 4792];
 const VICTIM_PORT = 4791;
 const PORTS = { a: 4710, b: 4711, writer: 4712 };
 
-/** The pid of the redis-server listening on `port` (`ss -ltnp`). */
+/**
+ * The pid of the redis-server listening on `port`. Redis rewrites its process
+ * title to `redis-server <host>:<port> [cluster]`, so /proc is enough (no `ss`
+ * needed on a bare CI machine).
+ */
 function redisPid(port: number): number {
-  const out = execFileSync('ss', ['-ltnpH', `sport = :${port}`], { encoding: 'utf8' });
-  const match = /pid=(\d+)/.exec(out);
-  if (match === null) throw new Error(`no process listens on ${port}: ${out}`);
-  return Number(match[1]);
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let title = '';
+    try {
+      title = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+    } catch {
+      continue; // exited meanwhile
+    }
+    if (title.startsWith('redis-server') && title.includes(`:${port} `)) return Number(entry);
+  }
+  throw new Error(`no redis-server listens on ${port}`);
 }
 
 /** A room whose adapter channel (`<prefix>#/#<room>#`, redis-adapter's dynamic mode) hashes to `port`. */
