@@ -2,8 +2,9 @@ import { defineProject } from 'vitest/config';
 
 /**
  * The fault matrix kills, stalls and floods real processes, so its files run
- * one after another: two cores are shared with every other suite, and a fault
- * test starved of CPU would measure the machine instead of the system.
+ * one after another, and after every other project of the root run
+ * (`groupOrder` 1, the others are 0): two cores are shared by everything, and
+ * a fault test starved of CPU would measure the machine instead of the system.
  */
 export default defineProject({
   test: {
@@ -12,5 +13,6 @@ export default defineProject({
     testTimeout: 180_000,
     hookTimeout: 180_000,
     fileParallelism: false,
+    sequence: { groupOrder: 1 },
   },
 });
