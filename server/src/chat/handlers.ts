@@ -152,8 +152,12 @@ export function registerChat(deps: ChatDeps): void {
 
   async function onMessage(socket: Socket, data: SocketData, payload: unknown, rawAck: unknown) {
     const stopTimer = metrics.ackDuration.startTimer();
-    const ack = admit(data, rawAck);
-    if (ack === undefined) return;
+    const admitted = admit(data, rawAck);
+    if (admitted === undefined) return;
+    const ack: Ack = (response) => {
+      stopTimer(); // every answer, ok or not, is timed
+      admitted(response);
+    };
 
     // 1. Validate and authorise.
     const input = parseMessageInput(payload, deps.maxBodyBytes);
@@ -172,14 +176,12 @@ export function registerChat(deps: ChatDeps): void {
       await deps.producer.publish(message);
     } catch (error) {
       const cause = (error as BatcherError).code ?? 'send_failed';
-      stopTimer();
       return reject(ack, ErrorCode.Unavailable, errorAck(ErrorCode.Unavailable, `kafka: ${cause}`));
     }
 
     // 3. Kafka has it (acks=all): only now may the client hear ok.
     if (deps.broadcastAfterKafka) broadcast(targets, message);
     metrics.accepted.inc();
-    stopTimer();
     ack({ ok: true, id, ts: message.ts });
   }
 
