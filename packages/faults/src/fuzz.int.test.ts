@@ -77,6 +77,8 @@ describe('hostile input', () => {
   let baselineRssBytes = 0;
   let probes = 0;
   const peak = { rssBytes: 0 };
+  /** Round trip of the bystander's message after each batch: its latency under attack. */
+  const bystanderAckMs: number[] = [];
 
   beforeAll(async () => {
     const topic = await createTopic('fuzz');
@@ -101,6 +103,7 @@ describe('hostile input', () => {
         baselineRssMiB: Math.round(baselineRssBytes / 2 ** 20),
         peakRssMiB: Math.round(peak.rssBytes / 2 ** 20),
         bystanderProbes: probes,
+        bystanderAckMs,
       })}`,
     );
   });
@@ -110,10 +113,12 @@ describe('hostile input', () => {
     expect(node.child.exitCode).toBeNull();
     expect(await healthy(node.url)).toBe(true);
     const id = `fz${run}-${(probes += 1)}`;
+    const sentAtMs = Date.now();
     bystander.send(id, room, 'still here');
     await waitFor(`bystander ack and echo of ${id}`, () => {
       return bystander.acked.has(id) && bystander.received.some((m) => m.id === id);
     });
+    bystanderAckMs.push((bystander.acked.get(id) ?? Date.now()) - sentAtMs);
     const rssBytes = node.rssBytes();
     peak.rssBytes = Math.max(peak.rssBytes, rssBytes);
     expect(rssBytes - baselineRssBytes).toBeLessThan(RSS_GROWTH_LIMIT_BYTES);

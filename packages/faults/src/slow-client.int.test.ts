@@ -113,6 +113,7 @@ describe('a stalled client in a flooding room', () => {
         disconnectedAfterMs,
         slowDisconnects:
           (await metric(node.url, 'chat_slow_client_disconnects_total')) - slowBefore,
+        backpressureDrops: await metric(node.url, 'chat_backpressure_drops_total'),
         idleRssMiB: Math.round(idleRssBytes / 2 ** 20),
         peakRssMiB: Math.round(peakRssBytes / 2 ** 20),
         readerReceived: reader.received.length,
