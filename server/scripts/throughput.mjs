@@ -157,6 +157,23 @@ async function idleMemory(pid) {
 }
 
 console.error('creating topic');
+// What one-request-in-flight (maxInFlightRequests: 1) costs shows in these: the mean batch and
+// the mean request duration bound the producer at batch / duration messages per second.
+async function producerStats() {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const value = (name) =>
+    Number(new RegExp(`^${name}\\{[^}]*\\} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+  const requests = value('chat_kafka_produce_duration_seconds_count');
+  const meanBatch = value('chat_kafka_batch_messages_sum') / requests;
+  const meanRequestMs = (value('chat_kafka_produce_duration_seconds_sum') / requests) * 1000;
+  return {
+    produceRequests: requests,
+    meanBatch: +meanBatch.toFixed(1),
+    meanRequestMs: +meanRequestMs.toFixed(1),
+    producerCeilingPerSec: Math.round((meanBatch * 1000) / meanRequestMs),
+  };
+}
+
 const topic = await createTopic();
 console.error('starting node');
 const node = await startNode(topic);
@@ -172,6 +189,7 @@ try {
       ...tp,
     }),
   );
+  console.log(JSON.stringify({ engine: opts.engine, ...(await producerStats()) }));
   if (Number(opts.idle) > 0)
     console.log(JSON.stringify({ engine: opts.engine, ...(await idleMemory(node.pid)) }));
 } finally {
