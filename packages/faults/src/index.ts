@@ -13,6 +13,7 @@ export {
   stack,
   startNode,
   startWriter,
+  sumSeries,
   type Proc,
 } from './harness/processes.js';
 export { uid, waitFor } from './harness/wait.js';

@@ -140,12 +140,20 @@ export async function createTopic(
   return topic;
 }
 
-/** Value of one Prometheus series (labels matched as a substring), or 0 when absent. */
+/** Sum of the samples of metric `name` on `url`'s /metrics whose labels contain `labels`; 0 if none. */
 export async function metric(url: string, name: string, labels = ''): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
+  return sumSeries(await (await fetch(`${url}/metrics`)).text(), name, labels);
+}
+
+/**
+ * Sums the samples of `name` in Prometheus text format, keeping series whose
+ * label set contains `labels` as a substring. Only the bare name counts: `x`
+ * does not match `x_total` or `x_bucket`.
+ */
+export function sumSeries(text: string, name: string, labels = ''): number {
   let total = 0;
   for (const line of text.split('\n')) {
-    if (!line.startsWith(name) || line.startsWith('#')) continue;
+    if (!line.startsWith(name)) continue;
     const rest = line.slice(name.length);
     if (rest[0] !== ' ' && rest[0] !== '{') continue;
     if (labels !== '' && !rest.includes(labels)) continue;
