@@ -1,3 +1,4 @@
+import { ErrorCode, MESSAGE_ID_PATTERN, ROOM_PATTERN, USER_ID_PATTERN } from '@parley/protocol';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChatClient } from './harness/client.js';
@@ -86,6 +87,9 @@ describe('hostile input', () => {
       KAFKA_TOPIC: topic,
       REDIS_CHANNEL_PREFIX: `faults-${run}`,
       MAX_CONNECTIONS: String(MAX_CONNECTIONS),
+      // Enough for the fuzzed messages to get past the limiter; the join flood still trips it.
+      RATE_LIMIT_PER_SEC: '200',
+      RATE_LIMIT_BURST: '200',
     });
     bystander = new ChatClient('bystander', [node.url]);
     await bystander.connect();
@@ -143,6 +147,68 @@ describe('hostile input', () => {
       }),
       { numRuns: RUNS },
     );
+    await nodeStillServes();
+  });
+
+  it('answers hostile message payloads with a documented ack, and relays only well-formed messages', async () => {
+    const validId = fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/);
+    const payload = fc.record(
+      {
+        id: fc.oneof(validId, validId, fc.string({ maxLength: 80 }), fc.anything()),
+        room: fc.oneof(fc.constant(room), fc.constant(room), fc.string(), fc.anything()),
+        body: fc.oneof(
+          fc.string({ maxLength: 200 }),
+          fc.string({ unit: 'binary', maxLength: 200 }),
+          fc.constant('é'.repeat(2049)), // 4098 UTF-8 bytes: just over the default limit
+          fc.anything(),
+        ),
+        from: fc.string(),
+        ts: fc.anything(),
+      },
+      { requiredKeys: [] },
+    );
+    const codes = new Set<string>(Object.values(ErrorCode));
+    const okIds: string[] = [];
+    let sender = await RawSocket.open(node.url, `hostile-${uid()}`);
+    expect(await sender.request('join', { room })).toEqual({ ok: true });
+
+    await fc.assert(
+      fc.asyncProperty(payload, async (p) => {
+        const ack = (await sender.request('message', p).catch(() => undefined)) as
+          { ok: boolean; id?: string; ts?: number; error?: { code?: string } } | undefined;
+        if (ack === undefined) {
+          // The node closed the connection instead of answering: allowed; continue on a new one.
+          sender.close();
+          sender = await RawSocket.open(node.url, `hostile-${uid()}`);
+          await sender.request('join', { room });
+          return true;
+        }
+        if (ack.ok) {
+          okIds.push(String(ack.id));
+          return ack.id === p.id && typeof ack.ts === 'number';
+        }
+        return codes.has(String(ack.error?.code));
+      }),
+      { numRuns: RUNS },
+    );
+    sender.close();
+
+    // What reached another member is well-formed, from the sender's authenticated identity.
+    await waitFor('every ok message relayed to the bystander', () =>
+      okIds.every((id) => bystander.received.some((m) => m.id === id)),
+    );
+    const hostile = bystander.received.filter((m) => !m.id.startsWith(`fz${run}-`));
+    for (const m of hostile) {
+      expect(m.id).toMatch(MESSAGE_ID_PATTERN);
+      expect(m.room).toMatch(ROOM_PATTERN);
+      expect(m.room).toBe(room);
+      expect(m.from).toMatch(USER_ID_PATTERN);
+      expect(m.from.startsWith('hostile-')).toBe(true);
+      expect(typeof m.body).toBe('string');
+      expect(Buffer.byteLength(m.body)).toBeLessThanOrEqual(4096);
+      expect(typeof m.ts).toBe('number');
+    }
+    console.log(`hostile payloads: ${RUNS} sent, ${okIds.length} accepted and relayed`);
     await nodeStillServes();
   });
 
