@@ -5,7 +5,7 @@ import { startScratchKafka, startScratchRedisCluster, type ScratchService } from
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatNode } from '../src/index.js';
-import { connect, inProcessNode, request, uid, waitFor } from './helpers.js';
+import { connect, inbox, inProcessNode, request, uid, waitFor } from './helpers.js';
 
 const ACK_TIMEOUT_MS = 2000;
 
@@ -20,6 +20,9 @@ describe('outages', () => {
   let redis: ScratchService;
   let node: ChatNode;
   let socket: Socket;
+  let peer: ChatNode;
+  let peerSocket: Socket;
+  let peerInbox: ReturnType<typeof inbox>;
   const room = `outage-${uid()}`;
 
   beforeAll(async () => {
@@ -45,13 +48,24 @@ describe('outages', () => {
       ACK_TIMEOUT_MS: String(ACK_TIMEOUT_MS),
       READY_TIMEOUT_MS: '1000',
     });
+    peer = await inProcessNode({
+      ...kafka.env,
+      ...redis.env,
+      PORT: '4126',
+      NODE_ID: 'outage-peer',
+      KAFKA_TOPIC: 'chat.outage',
+    });
     socket = await connect(`http://127.0.0.1:${node.port}`, { user: 'olga' });
     expect(await request(socket, 'join', { room })).toEqual({ ok: true });
+    peerSocket = await connect(`http://127.0.0.1:${peer.port}`, { user: 'pete' });
+    peerInbox = inbox(peerSocket);
+    expect(await request(peerSocket, 'join', { room })).toEqual({ ok: true });
   }, 180_000);
 
   afterAll(async () => {
     socket?.close();
-    await node?.close();
+    peerSocket?.close();
+    await Promise.all([node?.close(), peer?.close()]);
     await Promise.allSettled([kafka?.stop(), redis?.stop()]);
     rmSync(dir, { recursive: true, force: true });
   }, 120_000);
@@ -120,5 +134,14 @@ describe('outages', () => {
       60_000,
     );
     await waitFor('an ok ack after Redis returned', async () => (await send()).ok, 30_000);
+
+    // Fan-out recovers too: the peer node's subscription to the room is back.
+    const id = `back-${uid()}`;
+    await request(socket, 'message', { id, room, body: 'across again' });
+    await waitFor(
+      'cross-node delivery after Redis returned',
+      () => peerInbox.some((m) => m.id === id),
+      30_000,
+    );
   }, 180_000);
 });
