@@ -27,9 +27,8 @@ describe('kill -9 of one of two chat nodes under load', () => {
     const topic = await createTopic('kill');
     const env = { KAFKA_TOPIC: topic, REDIS_CHANNEL_PREFIX: `faults-${run}` };
     procs.push(await startWriter(PORTS.writer, { ...env, KAFKA_GROUP_ID: `faults-kill-${run}` }));
-    a = await startNode(PORTS.a, { ...env, NODE_ID: 'faults-kill-a' });
-    b = await startNode(PORTS.b, { ...env, NODE_ID: 'faults-kill-b' });
-    procs.push(a, b);
+    procs.push((a = await startNode(PORTS.a, { ...env, NODE_ID: 'faults-kill-a' })));
+    procs.push((b = await startNode(PORTS.b, { ...env, NODE_ID: 'faults-kill-b' })));
   });
 
   afterAll(async () => {

@@ -72,9 +72,8 @@ describe('origin allow-list and tokens', () => {
   beforeAll(async () => {
     const topic = await createTopic('origin');
     const env = { KAFKA_TOPIC: topic, REDIS_CHANNEL_PREFIX: `faults-${run}` };
-    open = await startNode(4740, { ...env, ALLOWED_ORIGINS: GOOD });
-    secured = await startNode(4741, { ...env, AUTH_MODE: 'jwt', JWT_SECRET: SECRET });
-    procs.push(open, secured);
+    procs.push((open = await startNode(4740, { ...env, ALLOWED_ORIGINS: GOOD })));
+    procs.push((secured = await startNode(4741, { ...env, AUTH_MODE: 'jwt', JWT_SECRET: SECRET })));
   });
 
   afterAll(async () => {

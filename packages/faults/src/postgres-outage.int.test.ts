@@ -41,9 +41,12 @@ describe('PostgreSQL stopped', () => {
     postgres = await startScratchPostgres({ dir, port: PORTS.postgres });
     const topic = await createTopic('pg');
     const env = { ...postgres.env, KAFKA_TOPIC: topic };
-    writer = await startWriter(PORTS.writer, { ...env, KAFKA_GROUP_ID: `faults-pg-${run}` });
-    node = await startNode(PORTS.node, { ...env, REDIS_CHANNEL_PREFIX: `faults-${run}` });
-    procs.push(writer, node);
+    procs.push(
+      (writer = await startWriter(PORTS.writer, { ...env, KAFKA_GROUP_ID: `faults-pg-${run}` })),
+    );
+    procs.push(
+      (node = await startNode(PORTS.node, { ...env, REDIS_CHANNEL_PREFIX: `faults-${run}` })),
+    );
   });
 
   afterAll(async () => {

@@ -76,9 +76,8 @@ describe('a Redis master killed and restarted', () => {
     const topic = await createTopic('redis');
     const env = { KAFKA_TOPIC: topic, REDIS_CHANNEL_PREFIX: channelPrefix, ...redis.env };
     procs.push(await startWriter(PORTS.writer, { ...env, KAFKA_GROUP_ID: `faults-redis-${run}` }));
-    a = await startNode(PORTS.a, { ...env, NODE_ID: 'faults-redis-a' });
-    b = await startNode(PORTS.b, { ...env, NODE_ID: 'faults-redis-b' });
-    procs.push(a, b);
+    procs.push((a = await startNode(PORTS.a, { ...env, NODE_ID: 'faults-redis-a' })));
+    procs.push((b = await startNode(PORTS.b, { ...env, NODE_ID: 'faults-redis-b' })));
   });
 
   afterAll(async () => {

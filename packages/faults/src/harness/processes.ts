@@ -88,16 +88,28 @@ export async function startNode(port: number, env: Record<string, string>): Prom
     { HOST: '127.0.0.1', PORT: String(port), NODE_ID: `faults-${port}`, AUTH_MODE: 'open', ...env },
     url,
   );
-  await waitFor(
-    `chat node on ${port} ready`,
-    async () => {
-      if (proc.child.exitCode !== null) throw new Error(`node exited: ${proc.output()}`);
-      return (await statusOf(`${url}/readyz`)) === 200;
-    },
-    45_000,
-    100,
-  );
+  await untilReady(proc, `chat node on ${port} ready`, async () => {
+    return (await statusOf(`${url}/readyz`)) === 200;
+  });
   return proc;
+}
+
+/** Waits for `ready`; a process that never gets there is killed, so no test leaves it behind. */
+async function untilReady(proc: Proc, what: string, ready: () => Promise<boolean>): Promise<void> {
+  try {
+    await waitFor(
+      what,
+      async () => {
+        if (proc.child.exitCode !== null) throw new Error(`exited: ${proc.output()}`);
+        return ready();
+      },
+      45_000,
+      100,
+    );
+  } catch (error) {
+    await proc.kill9();
+    throw error;
+  }
 }
 
 /** Starts `node consumer/dist/main.js` (the writer) and waits for its /healthz. */
@@ -108,15 +120,7 @@ export async function startWriter(port: number, env: Record<string, string>): Pr
     { METRICS_PORT: String(port), WRITER_MIGRATE: 'false', ...env },
     url,
   );
-  await waitFor(
-    `writer on ${port} healthy`,
-    async () => {
-      if (proc.child.exitCode !== null) throw new Error(`writer exited: ${proc.output()}`);
-      return healthy(url);
-    },
-    45_000,
-    100,
-  );
+  await untilReady(proc, `writer on ${port} healthy`, () => healthy(url));
   return proc;
 }
 
