@@ -41,6 +41,8 @@ export class ChatClient {
     readonly user: string,
     private readonly urls: string[],
     private readonly ackTimeoutMs = 8000,
+    /** `websocket` (default) or `polling` (HTTP long-polling only). */
+    private readonly transport: 'websocket' | 'polling' = 'websocket',
   ) {}
 
   get url(): string {
@@ -69,7 +71,7 @@ export class ChatClient {
   private async open(url: string): Promise<void> {
     const socket = io(url, {
       auth: { user: this.user },
-      transports: ['websocket'],
+      transports: [this.transport],
       forceNew: true,
       reconnection: false,
       timeout: 5000,
