@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { createMetrics } from '../metrics.js';
-import { guardUwsSend } from './slow-clients.js';
+import { countSlowDisconnect, guardUwsSend } from './slow-clients.js';
 
 /** A stand-in for a uWS WebSocket whose send results the test scripts. */
 function fakeSocket(results: number[]) {
@@ -56,5 +56,23 @@ describe('guardUwsSend', () => {
     const ws = fakeSocket([]);
     const guarded = guardUwsSend(ws, createMetrics('t', false));
     expect(guarded.getBufferedAmount()).toBe(0);
+  });
+
+  it('counts one slow client once when the sweep closed it and its close frame is then dropped', async () => {
+    vi.useFakeTimers();
+    try {
+      const metrics = createMetrics('t', false);
+      const ws = fakeSocket([2]);
+      const guarded = guardUwsSend(ws, metrics);
+
+      countSlowDisconnect(guarded, metrics); // the sweep noticed first
+      guarded.send('close packet'); // then uWS drops what engine.io writes on disconnect
+      vi.runAllTimers();
+
+      expect(await counterValue(metrics, 'chat_slow_client_disconnects_total')).toBe(1);
+      expect(await counterValue(metrics, 'chat_backpressure_drops_total')).toBe(1);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -19,6 +19,21 @@ interface TransportLike {
 const CLOSE_SLOW = 1013;
 
 /**
+ * Connections already counted as slow. The guard and the sweep can both see one
+ * stalled client: when the sweep disconnects it, engine.io writes a close
+ * packet that uWS drops too, and the guard fires. Keyed by the socket the
+ * transport writes to, the same object for both.
+ */
+const countedSlow = new WeakSet<object>();
+
+/** Counts a slow-client disconnect once per connection, whoever notices it first. */
+export function countSlowDisconnect(connection: object, metrics: Metrics): void {
+  if (countedSlow.has(connection)) return;
+  countedSlow.add(connection);
+  metrics.slowClientDisconnects.inc();
+}
+
+/**
  * engine.io's uWS transport ignores the result of `ws.send`, so frames uWS
  * drops past `maxBackpressure` would vanish without a trace (issue 3's traps).
  * This wraps the socket the transport writes to: a dropped frame is counted,
@@ -37,7 +52,7 @@ export function guardUwsSend(ws: UwsSocketLike, metrics: Metrics): UwsSocketLike
 
           closing = true;
           metrics.backpressureDrops.inc();
-          metrics.slowClientDisconnects.inc();
+          countSlowDisconnect(guarded, metrics);
           // Not from inside engine.io's write loop, which would touch the closed socket.
           setImmediate(() => {
             try {
@@ -85,7 +100,7 @@ export function startSlowClientSweep(
       const count = (strikes.get(socket) ?? 0) + 1;
       strikes.set(socket, count);
       if (count >= 2) {
-        metrics.slowClientDisconnects.inc();
+        countSlowDisconnect(transport.socket, metrics);
         socket.disconnect(true);
       }
     }
