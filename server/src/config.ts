@@ -78,6 +78,16 @@ const nodeSettings = z.object({
   /** Broadcast only after Kafka accepted (slower, never shows a message that may be lost). Default false. */
   BROADCAST_AFTER_KAFKA: boolFlag.default(false),
 
+  /**
+   * Messages kept per room for missed-message recovery (a Redis Stream, trimmed approximately).
+   * Default 1000; 0 turns recovery off: no stream writes and no `seq` on broadcasts.
+   */
+  RECOVERY_WINDOW_MESSAGES: z.coerce.number().int().min(0).max(1_000_000).default(1000),
+  /** A room's window expires this long after its last message. Default 3600. */
+  RECOVERY_WINDOW_SECONDS: positiveInt.default(3600),
+  /** Time budget of one window write or read; past it a message goes out without seq. Default 1000. */
+  RECOVERY_TIMEOUT_MS: positiveInt.default(1000),
+
   /** Time budget of one /readyz probe of Redis or Kafka. Default 2000. */
   READY_TIMEOUT_MS: positiveInt.default(2000),
   /** Time budget of one history query. Default 3000. */

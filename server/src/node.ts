@@ -19,10 +19,16 @@ import { registerChat } from './chat/handlers.js';
 import type { NodeConfig } from './config.js';
 import { guardUwsSend, startSlowClientSweep } from './engine/slow-clients.js';
 import { loadUws, type UwsModule } from './engine/uws.js';
-import { createFanoutAdapter, guardSubscriptions, installBroadcast } from './fanout/adapter.js';
+import {
+  createFanoutAdapter,
+  guardSubscriptions,
+  installBroadcast,
+  subscriptionReady,
+} from './fanout/adapter.js';
 import { route, type HttpRequestInfo, type RouteDeps } from './http/routes.js';
 import { ChatProducer } from './kafka/producer.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { RecentWindow } from './recovery/window.js';
 import { withTimeout } from './timeout.js';
 
 export interface ChatNode {
@@ -127,6 +133,17 @@ export async function startNode(config: NodeConfig, parentLog?: Logger): Promise
     ratePerSec: config.RATE_LIMIT_PER_SEC,
     rateBurst: config.RATE_LIMIT_BURST,
     broadcastAfterKafka: config.BROADCAST_AFTER_KAFKA,
+    recovery:
+      config.RECOVERY_WINDOW_MESSAGES === 0
+        ? undefined
+        : new RecentWindow({
+            redis: pub,
+            prefix: config.REDIS_CHANNEL_PREFIX,
+            maxMessages: config.RECOVERY_WINDOW_MESSAGES,
+            ttlSeconds: config.RECOVERY_WINDOW_SECONDS,
+            timeoutMs: config.RECOVERY_TIMEOUT_MS,
+            subscribed: subscriptionReady(io, config.REDIS_ADAPTER, sub),
+          }),
   });
 
   const routeDeps: RouteDeps = {

@@ -8,7 +8,10 @@
  *   server `40{sid}` (connected) | `44{message}` (refused)
  *   server `2` (ping)           -> client `3` (pong)
  *   client `42<ackId>["message",{...}]` -> server `43<ackId>[{ok,...}]`
- *   server `42["message",{id,room,from,body,ts}]` to every member of the room
+ *   server `42["message",{id,room,from,body,ts,seq}]` to every member of the room
+ * Each session rejoins with `after` from a cursor (last seq per room) that the VU keeps across its
+ * sessions, i.e. across reconnects, and delivers the join ack's `missed`, deduped by id against the live stream
+ * (docs/protocol.md, "Recovery").
  * Plain k6 JavaScript, type-checked against @types/k6 (bench/k6/tsconfig.json): no Node APIs,
  * no URL class (k6 has none without a jslib import).
  */
@@ -16,8 +19,8 @@ import { WebSocket } from 'k6/websockets';
 import { clearInterval, clearTimeout, setInterval, setTimeout } from 'k6/timers';
 
 /**
- * @typedef {{ id: string, room: string, from: string, body: string, ts: number }} ChatMessage
- * @typedef {{ ok: boolean, error?: { code: string, message: string } }} Ack
+ * @typedef {{ id: string, room: string, from: string, body: string, ts: number, seq?: string }} ChatMessage
+ * @typedef {{ ok: boolean, error?: { code: string, message: string }, missed?: ChatMessage[] }} Ack
  * @typedef {{ kind: 'open' } | { kind: 'ping' } | { kind: 'connect' }
  *   | { kind: 'connect_error', message: string } | { kind: 'event', name: string, data: unknown }
  *   | { kind: 'ack', ackId: number, data: unknown } | { kind: 'other' }} Frame
@@ -148,9 +151,15 @@ export class ChatSession {
  * @property {string[]} rooms joined right after connecting
  * @property {number} sessionMs the session closes after this long
  * @property {(session: ChatSession, connectMs: number) => void} [onReady] connected and joined
+ * @property {{ [room: string]: string }} [cursor] last seq heard per room; updated, and sent as
+ *   `after` when joining, so the next session gets what was missed in between. Default: one
+ *   cursor per VU (k6 gives every VU its own module instance)
  * @property {(message: ChatMessage) => void} [onMessage]
  * @property {(reason: string) => void} [onError]
  */
+
+/** @type {{ [room: string]: string }} */
+const vuCursor = {};
 
 /**
  * Connects, joins `rooms`, hands the session to `onReady`, and resolves when the socket closes
@@ -166,6 +175,21 @@ export function runChatSession(options) {
     let joinsLeft = options.rooms.length;
     const stop = setTimeout(() => session.close(), options.sessionMs);
     const ready = () => options.onReady?.(session, Date.now() - started);
+    const cursor = options.cursor ?? vuCursor;
+    // Ids heard since connecting, kept until the rejoin's overlap with the live stream has passed.
+    /** @type {{ [id: string]: true } | undefined} */
+    let overlap = {};
+    /** @type {number | undefined} */
+    let forget;
+    /** @param {ChatMessage} message */
+    const deliver = (message) => {
+      if (overlap !== undefined) {
+        if (overlap[message.id] === true) return;
+        overlap[message.id] = true;
+      }
+      if (message.seq !== undefined) cursor[message.room] = message.seq;
+      options.onMessage?.(message);
+    };
 
     ws.onmessage = (event) => {
       const frame = decodeFrame(String(event?.data ?? ''));
@@ -179,10 +203,14 @@ export function runChatSession(options) {
         case 'connect':
           if (joinsLeft === 0) ready();
           for (const room of options.rooms) {
-            session.emit('join', { room }, (ack) => {
+            const after = cursor[room];
+            session.emit('join', after === undefined ? { room } : { room, after }, (ack) => {
               if (!ack.ok) options.onError?.(`join ${room}: ${ack.error?.code ?? 'refused'}`);
+              for (const message of ack.missed ?? []) deliver(message);
               joinsLeft -= 1;
-              if (joinsLeft === 0) ready();
+              if (joinsLeft > 0) return;
+              ready();
+              forget = setTimeout(() => (overlap = undefined), 10_000);
             });
           }
           break;
@@ -191,8 +219,7 @@ export function runChatSession(options) {
           session.close();
           break;
         case 'event':
-          if (frame.name === 'message')
-            options.onMessage?.(/** @type {ChatMessage} */ (frame.data));
+          if (frame.name === 'message') deliver(/** @type {ChatMessage} */ (frame.data));
           break;
         case 'ack':
           session.settle(frame.ackId, /** @type {Ack} */ (frame.data));
@@ -202,6 +229,7 @@ export function runChatSession(options) {
     ws.onerror = (event) => options.onError?.(`websocket: ${event?.error ?? 'error'}`);
     ws.onclose = () => {
       clearTimeout(stop);
+      if (forget !== undefined) clearTimeout(forget);
       session.closed = true;
       session.close();
       resolve();

@@ -1,3 +1,4 @@
+import { RecoveryCursor, type JoinAck, type SequencedMessage } from '@parley/protocol';
 import WebSocket from 'ws';
 import { LeanSocket } from './lean-socket.js';
 
@@ -26,6 +27,8 @@ export interface IncomingMessage {
   id: string;
   room: string;
   from: string;
+  /** The message's place in its room's recovery window, when the node keeps one. */
+  seq?: string;
 }
 
 export type WireProtocol = 'socketio' | 'raw';
@@ -39,9 +42,21 @@ interface AckReply {
   error?: { code?: string };
 }
 
-/** Parley's chat protocol (INTERFACES.md) over the lean Socket.IO client, `AUTH_MODE=open`. */
+/** How long after a rejoin live copies of recovered messages are still recognised as such. */
+const RECOVERY_OVERLAP_MS = 10_000;
+
+/**
+ * Parley's chat protocol (INTERFACES.md) over the lean Socket.IO client, `AUTH_MODE=open`.
+ * After a reconnect it rejoins with `after` (the last seq it heard in the room) and delivers the
+ * join ack's `missed` (docs/protocol.md, "Recovery"). Ids are remembered only from a reconnect
+ * until RECOVERY_OVERLAP_MS after the rejoin, to dedupe the overlap of `missed` and the live
+ * stream without an id set per connection for the whole run.
+ */
 class SocketIoChatClient implements ChatClient {
   private readonly socket: LeanSocket;
+  private readonly lastSeq = new Map<string, string>();
+  private handler: ((message: IncomingMessage) => void) | undefined;
+  private recovering: RecoveryCursor | undefined;
 
   constructor(url: string, user: string) {
     this.socket = new LeanSocket({ url, auth: { user } });
@@ -60,9 +75,19 @@ class SocketIoChatClient implements ChatClient {
   }
 
   async join(room: string): Promise<void> {
-    const reply = (await this.socket.emitWithAck('join', { room })) as AckReply | undefined;
+    const after = this.recovering === undefined ? undefined : this.lastSeq.get(room);
+    const payload = after === undefined ? { room } : { room, after };
+    const reply = (await this.socket.emitWithAck('join', payload)) as
+      (AckReply & Partial<JoinAck>) | undefined;
     if (reply?.ok !== true)
       throw new Error(`join ${room} refused: ${reply?.error?.code ?? 'no reply'}`);
+
+    const cursor = this.recovering;
+    if (cursor === undefined) return;
+    for (const message of cursor.merge(reply.missed ?? [])) this.deliver(message);
+    setTimeout(() => {
+      if (this.recovering === cursor) this.recovering = undefined;
+    }, RECOVERY_OVERLAP_MS).unref();
   }
 
   send(message: OutgoingMessage, onAck: (ok: boolean, code?: string) => void): boolean {
@@ -73,13 +98,27 @@ class SocketIoChatClient implements ChatClient {
   }
 
   onMessage(handler: (message: IncomingMessage) => void): void {
-    this.socket.on('message', (args) => handler(args[0] as IncomingMessage));
+    this.handler = handler;
+    this.socket.on('message', (args) => {
+      const message = args[0] as IncomingMessage;
+      if (this.recovering?.accept(message as SequencedMessage) === false) return;
+      this.deliver(message);
+    });
   }
 
   onReconnect(handler: () => void): void {
     this.socket.onConnect = (reconnected) => {
-      if (reconnected) handler();
+      if (!reconnected) return;
+      this.recovering = new RecoveryCursor();
+      handler();
     };
+  }
+
+  private deliver(message: IncomingMessage): void {
+    // The latest seq heard, not the highest: cheaper per message, and a lower `after` only
+    // brings back copies that the rejoin dedupes.
+    if (message.seq !== undefined) this.lastSeq.set(message.room, message.seq);
+    this.handler?.(message);
   }
 
   close(): void {

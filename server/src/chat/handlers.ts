@@ -6,16 +6,19 @@ import {
   errorAck,
   inboxRoom,
   isInboxRoom,
+  parseJoinInput,
   parseMessageInput,
   parseRoomInput,
   type ChatMessage,
   type ErrorAck,
+  type SequencedMessage,
 } from '@parley/protocol';
 import type { Logger } from '@parley/runtime';
 import type { Server, Socket } from 'socket.io';
 import type { BatcherError } from '../kafka/batcher.js';
 import type { ChatProducer } from '../kafka/producer.js';
 import type { Metrics, RejectReason } from '../metrics.js';
+import type { RecentWindow } from '../recovery/window.js';
 import { AuthError, joinRefusal, type Authenticator, type Identity } from './auth.js';
 import { TokenBucket } from './rate-limiter.js';
 
@@ -29,6 +32,8 @@ export interface ChatDeps {
   ratePerSec: number;
   rateBurst: number;
   broadcastAfterKafka: boolean;
+  /** The rooms' recent-message windows; undefined when RECOVERY_WINDOW_MESSAGES=0. */
+  recovery: RecentWindow | undefined;
 }
 
 interface SocketData {
@@ -90,9 +95,9 @@ export function registerChat(deps: ChatDeps): void {
       }
       reject(ack, 'UNKNOWN_EVENT', errorAck(ErrorCode.Invalid, 'unknown event'));
     });
-    socket.on(ClientEvent.Join, (payload: unknown, ack: unknown) =>
-      onJoin(socket, data, payload, ack),
-    );
+    socket.on(ClientEvent.Join, (payload: unknown, ack: unknown) => {
+      void onJoin(socket, data, payload, ack);
+    });
     socket.on(ClientEvent.Leave, (payload: unknown, ack: unknown) =>
       onLeave(socket, data, payload, ack),
     );
@@ -120,17 +125,22 @@ export function registerChat(deps: ChatDeps): void {
     return ack as Ack;
   }
 
-  function onJoin(socket: Socket, data: SocketData, payload: unknown, rawAck: unknown): void {
+  async function onJoin(socket: Socket, data: SocketData, payload: unknown, rawAck: unknown) {
     const ack = admit(data, rawAck);
     if (ack === undefined) return;
-    const input = parseRoomInput(payload);
+    const input = parseJoinInput(payload);
     if (!input.ok) return reject(ack, input.error.code, { ok: false, error: input.error });
 
-    const refusal = joinRefusal(data.identity, input.value.room);
+    const { room, after } = input.value;
+    const refusal = joinRefusal(data.identity, room);
     if (refusal !== undefined)
       return reject(ack, ErrorCode.Forbidden, errorAck(ErrorCode.Forbidden, refusal));
-    void socket.join(input.value.room);
-    ack({ ok: true });
+
+    // Join first, then read the window (RecentWindow.recover says why this order has no gap).
+    await socket.join(room);
+    if (after === undefined) return ack({ ok: true });
+    if (deps.recovery === undefined) return ack({ ok: true, recovery: 'disabled' });
+    ack(await deps.recovery.recover(room, after));
   }
 
   function onLeave(socket: Socket, data: SocketData, payload: unknown, rawAck: unknown): void {
@@ -169,23 +179,40 @@ export function registerChat(deps: ChatDeps): void {
       return reject(ack, code, errorAck(code, targets));
     }
 
-    // 2. Broadcast now unless configured to wait for Kafka; then wait for Kafka.
+    // 2. Hand the message to Kafka; meanwhile append it to the room's window (its seq) and
+    //    broadcast, unless configured to broadcast (and so to append) only what Kafka accepted.
     const message: ChatMessage = { id, room, from: data.identity.userId, body, ts: Date.now() };
-    if (!deps.broadcastAfterKafka) broadcast(targets, message);
-    try {
-      await deps.producer.publish(message);
-    } catch (error) {
-      const cause = (error as BatcherError).code ?? 'send_failed';
-      return reject(ack, ErrorCode.Unavailable, errorAck(ErrorCode.Unavailable, `kafka: ${cause}`));
+    const kafka = deps.producer.publish(message).then(
+      () => undefined,
+      (error: unknown) => (error as BatcherError).code ?? 'send_failed',
+    );
+    if (!deps.broadcastAfterKafka) broadcast(targets, await sequenced(message));
+    const failure = await kafka;
+    if (failure !== undefined) {
+      return reject(
+        ack,
+        ErrorCode.Unavailable,
+        errorAck(ErrorCode.Unavailable, `kafka: ${failure}`),
+      );
     }
 
     // 3. Kafka has it (acks=all): only now may the client hear ok.
-    if (deps.broadcastAfterKafka) broadcast(targets, message);
+    if (deps.broadcastAfterKafka) broadcast(targets, await sequenced(message));
     metrics.accepted.inc();
     ack({ ok: true, id, ts: message.ts });
   }
 
-  function broadcast(targets: string[], message: ChatMessage): void {
+  /**
+   * The message with its seq in the room's window. Direct messages get none:
+   * their recovery is not built yet (docs/protocol.md, "Recovery").
+   */
+  async function sequenced(message: ChatMessage): Promise<SequencedMessage> {
+    if (deps.recovery === undefined || isDmRoom(message.room)) return message;
+    const seq = await deps.recovery.append(message);
+    return seq === undefined ? message : { ...message, seq };
+  }
+
+  function broadcast(targets: string[], message: SequencedMessage): void {
     // One emit per room keeps each on the single-room fast path (see above).
     for (const room of targets) io.to(room).emit(ServerEvent.Message, message);
   }
@@ -198,6 +225,10 @@ export function registerChat(deps: ChatDeps): void {
  * participants' inboxes and may be sent only by one of them; any other room
  * must have been joined by the sending socket.
  */
+function isDmRoom(room: string): boolean {
+  return room.startsWith('dm:');
+}
+
 function deliveryRooms(socket: Socket, userId: string, room: string): string[] | string {
   if (isInboxRoom(room)) return 'send to the dm room, not an inbox';
   if (room.startsWith('dm:')) {

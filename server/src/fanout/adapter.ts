@@ -60,6 +60,27 @@ export function createFanoutAdapter(
   } as unknown as AdapterFactory;
 }
 
+/**
+ * Resolves once this node receives what is broadcast to `room` from any node.
+ * The sharded adapter fires SSUBSCRIBE when a room's first local socket joins
+ * and does not await it (redis-adapter `create-room`); a second SSUBSCRIBE of
+ * the same channel on the same connection is answered after the first, so
+ * awaiting it confirms both. Redis keeps one subscription per channel, so the
+ * adapter's single SUNSUBSCRIBE on `delete-room` still ends it. The classic
+ * adapter PSUBSCRIBEs one pattern at start-up: nothing to wait for per room.
+ */
+export function subscriptionReady(
+  io: Server,
+  mode: 'sharded' | 'classic',
+  sub: RedisClient,
+): (room: string) => Promise<void> {
+  if (mode === 'classic') return () => Promise.resolve();
+  return async (room) => {
+    const adapter = io.of('/').adapter as unknown as ShardedInternals;
+    await sub.ssubscribe(adapter.dynamicChannel(room));
+  };
+}
+
 type Broadcast = Adapter['broadcast'];
 
 interface PerServer {

@@ -1,0 +1,117 @@
+import {
+  compareSeq,
+  type ChatMessage,
+  type JoinAck,
+  type SequencedMessage,
+} from '@parley/protocol';
+import type { RedisClient } from '@parley/runtime';
+import { withTimeout } from '../timeout.js';
+
+export interface RecentWindowOptions {
+  /** The node's publisher client (cluster or single); its commands are never awaited in series. */
+  redis: RedisClient;
+  /** REDIS_CHANNEL_PREFIX: keys are `<prefix>:recent:{<room>}`. */
+  prefix: string;
+  /** RECOVERY_WINDOW_MESSAGES (> 0): approximate stream length and the bound of one read. */
+  maxMessages: number;
+  /** RECOVERY_WINDOW_SECONDS: a room's stream expires this long after its last message. */
+  ttlSeconds: number;
+  /** RECOVERY_TIMEOUT_MS: budget of one write or read. */
+  timeoutMs: number;
+  /** Resolves once this node's fan-out subscription to `room` is active (see `recover`). */
+  subscribed: (room: string) => Promise<void>;
+}
+
+/**
+ * The recent-message window of every room: a Redis Stream per room, written
+ * by the accepting node when it accepts a message, before the broadcast, so
+ * the broadcast carries the entry id as `seq` (issue 7, item 1). Because the
+ * write happens at accept time, the window also covers messages that Kafka has
+ * but the writer has not stored in PostgreSQL yet; past the window a client
+ * reads GET /api/rooms/:room/messages.
+ *
+ * The room name inside `{}` is a Redis Cluster hash tag: one room's stream
+ * lives on one shard, so XADD and PEXPIRE of a message can share a pipeline.
+ */
+export class RecentWindow {
+  constructor(private readonly options: RecentWindowOptions) {}
+
+  key(room: string): string {
+    return `${this.options.prefix}:recent:{${room}}`;
+  }
+
+  /**
+   * Appends `message` and resolves to its seq, or to undefined when Redis did
+   * not answer in time (the message then goes out without seq; a client that
+   * recovers past it gets `truncated` only if the stream lost `after`).
+   * Each call is its own pipeline and nothing waits for another message's.
+   */
+  async append(message: ChatMessage): Promise<string | undefined> {
+    const { redis, maxMessages, ttlSeconds, timeoutMs } = this.options;
+    const key = this.key(message.room);
+    const write = redis
+      .pipeline()
+      .xadd(key, 'MAXLEN', '~', maxMessages, '*', 'm', JSON.stringify(message))
+      .pexpire(key, ttlSeconds * 1000)
+      .exec();
+    try {
+      const replies = await withTimeout(write, timeoutMs);
+      const [error, seq] = replies?.[0] ?? [new Error('no reply')];
+      return error === null && typeof seq === 'string' ? seq : undefined;
+    } catch {
+      write.catch(() => undefined); // the late answer of a timed-out write is not wanted
+      return undefined;
+    }
+  }
+
+  /**
+   * What a socket that has just joined `room` missed after `after`.
+   *
+   * Order for no gap: the socket is already in the room (step 1, by the
+   * caller); 2. this node's Redis subscription to the room is confirmed, so
+   * every message broadcast from now on reaches the socket live; 3. the stream
+   * is read. A message is appended before it is broadcast, so one is either
+   * in the read or arrives live, possibly both: clients dedupe by id.
+   *
+   * The read takes the newest `maxMessages` entries after `after`. `truncated`
+   * says the returned entries do not reach back to `after` (the bound was hit,
+   * or the stream's oldest entry is newer than `after`, or the stream expired):
+   * what lies between `after` and `missed[0]` is in PostgreSQL history.
+   */
+  async recover(room: string, after: string): Promise<JoinAck> {
+    const { redis, maxMessages, timeoutMs } = this.options;
+    const key = this.key(room);
+    try {
+      await withTimeout(this.options.subscribed(room), timeoutMs);
+      const read = redis
+        .pipeline()
+        .xrevrange(key, '+', `(${after}`, 'COUNT', maxMessages + 1)
+        .xrange(key, '-', '+', 'COUNT', 1)
+        .exec();
+      read.catch(() => undefined); // answered below or abandoned at the deadline
+      const [newest, oldest] = (await withTimeout(read, timeoutMs)) ?? [];
+      if (newest?.[0] !== null || oldest?.[0] !== null)
+        return { ok: true, recovery: 'unavailable' };
+
+      const entries = (newest?.[1] ?? []) as [string, string[]][];
+      const first = ((oldest?.[1] ?? []) as [string, string[]][])[0]?.[0];
+      const truncated =
+        entries.length > maxMessages || first === undefined || compareSeq(first, after) > 0;
+      const missed = entries.slice(0, maxMessages).reverse().flatMap(decodeEntry);
+      return { ok: true, missed, truncated };
+    } catch {
+      return { ok: true, recovery: 'unavailable' };
+    }
+  }
+}
+
+function decodeEntry([seq, fields]: [string, string[]]): SequencedMessage[] {
+  const index = fields.indexOf('m');
+  const raw = index >= 0 ? fields[index + 1] : undefined;
+  if (raw === undefined) return [];
+  try {
+    return [{ ...(JSON.parse(raw) as ChatMessage), seq }];
+  } catch {
+    return []; // not written by a node; nothing a client could use
+  }
+}
