@@ -120,6 +120,10 @@ describe('outages', () => {
     );
     expect(down.body.reason).toMatch(/redis/);
 
+    // Recovery reads Redis: a rejoin with `after` still succeeds, marked unavailable (no `missed`).
+    const rejoin = await request(socket, 'join', { room, after: '1-0' });
+    expect(rejoin).toEqual({ ok: true, recovery: 'unavailable' });
+
     // A client leaving a room while Redis is away makes the adapter SUNSUBSCRIBE; that must not
     // become an unhandled rejection (which ends a Node process; vitest reports it as an error).
     const leaver = await connect(`http://127.0.0.1:${node.port}`, { user: 'leo' });
