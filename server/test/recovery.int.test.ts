@@ -1,4 +1,4 @@
-import { RecoveryCursor, SEQ_PATTERN, compareSeq, type JoinAck } from '@parley/protocol';
+import { RecoveryCursor, SEQ_PATTERN, compareSeq, dmRoom, type JoinAck } from '@parley/protocol';
 import { Cluster } from 'ioredis';
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -116,6 +116,33 @@ describe('missed-message recovery', () => {
     const delivered = [...cursor.merge(missed), ...again.received.filter((m) => cursor.accept(m))];
     const bySeq = delivered.sort((x, y) => compareSeq(x.seq!, y.seq!)).map((m) => m.id);
     expect(bySeq).toEqual([...away, ...during]);
+  });
+
+  it('recovers missed direct messages on another node through a join of the dm room with after', async () => {
+    const [alice, bob] = [`alice-${uid()}`, `bob-${uid()}`];
+    const room = dmRoom(alice, bob);
+    const b = await client(1, bob);
+    const a = await client(0, alice);
+    await send(b.socket, room, ['dm-seen']);
+    const seen = await waitFor('dm in the inbox', () => a.received.find((m) => m.id === 'dm-seen'));
+    expect(seen.seq).toMatch(SEQ_PATTERN);
+    a.socket.close();
+
+    const away = ids('dm-away', 5);
+    await send(b.socket, room, away);
+    const back = await client(1, alice);
+    const ack = (await request(back.socket, 'join', { room, after: seen.seq })) as JoinAck;
+    expect(ack).toMatchObject({ ok: true, truncated: false });
+    expect(ack.missed?.map((m) => m.id)).toEqual(away);
+
+    // Live DMs keep arriving in the inbox; the dm room itself is still not joinable.
+    await send(b.socket, room, ['dm-live']);
+    await waitFor('live dm after recovery', () => back.received.some((m) => m.id === 'dm-live'));
+    const plainJoin = await request(back.socket, 'join', { room });
+    expect(plainJoin).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    const outsider = await client(1, `carol-${uid()}`);
+    const peek = await request(outsider.socket, 'join', { room, after: seen.seq });
+    expect(peek).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
   });
 
   it('marks the answer truncated and returns the newest messages when more were missed than the window holds', async () => {

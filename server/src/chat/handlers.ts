@@ -132,6 +132,7 @@ export function registerChat(deps: ChatDeps): void {
     if (!input.ok) return reject(ack, input.error.code, { ok: false, error: input.error });
 
     const { room, after } = input.value;
+    if (after !== undefined && room.startsWith('dm:')) return recoverDm(data, room, after, ack);
     const refusal = joinRefusal(data.identity, room);
     if (refusal !== undefined)
       return reject(ack, ErrorCode.Forbidden, errorAck(ErrorCode.Forbidden, refusal));
@@ -141,6 +142,24 @@ export function registerChat(deps: ChatDeps): void {
     if (after === undefined) return ack({ ok: true });
     if (deps.recovery === undefined) return ack({ ok: true, recovery: 'disabled' });
     ack(await deps.recovery.recover(room, after));
+  }
+
+  /**
+   * `join { room: "dm:a:b", after }` by a participant only recovers: the socket joins nothing,
+   * because the conversation's live stream already arrives in the inbox it joined on connect.
+   */
+  async function recoverDm(data: SocketData, room: string, after: string, ack: Ack) {
+    const participants = dmParticipants(room);
+    if (participants === undefined) {
+      const why = 'malformed dm room; expected dm:<a>:<b> with a < b';
+      return reject(ack, ErrorCode.Invalid, errorAck(ErrorCode.Invalid, why));
+    }
+    if (!participants.includes(data.identity.userId)) {
+      const why = 'not a participant of this dm';
+      return reject(ack, ErrorCode.Forbidden, errorAck(ErrorCode.Forbidden, why));
+    }
+    if (deps.recovery === undefined) return ack({ ok: true, recovery: 'disabled' });
+    ack(await deps.recovery.recover(room, after, inboxRoom(data.identity.userId)));
   }
 
   function onLeave(socket: Socket, data: SocketData, payload: unknown, rawAck: unknown): void {
@@ -202,12 +221,9 @@ export function registerChat(deps: ChatDeps): void {
     ack({ ok: true, id, ts: message.ts });
   }
 
-  /**
-   * The message with its seq in the room's window. Direct messages get none:
-   * their recovery is not built yet (docs/protocol.md, "Recovery").
-   */
+  /** The message with its seq in its room's window (a DM's room is `dm:a:b`, not the inboxes). */
   async function sequenced(message: ChatMessage): Promise<SequencedMessage> {
-    if (deps.recovery === undefined || isDmRoom(message.room)) return message;
+    if (deps.recovery === undefined) return message;
     const seq = await deps.recovery.append(message);
     return seq === undefined ? message : { ...message, seq };
   }
@@ -225,10 +241,6 @@ export function registerChat(deps: ChatDeps): void {
  * participants' inboxes and may be sent only by one of them; any other room
  * must have been joined by the sending socket.
  */
-function isDmRoom(room: string): boolean {
-  return room.startsWith('dm:');
-}
-
 function deliveryRooms(socket: Socket, userId: string, room: string): string[] | string {
   if (isInboxRoom(room)) return 'send to the dm room, not an inbox';
   if (room.startsWith('dm:')) {

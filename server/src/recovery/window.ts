@@ -86,7 +86,9 @@ export class RecentWindow {
   }
 
   /**
-   * What a socket that has just joined `room` missed after `after`.
+   * What a socket that has just joined `room` missed after `after`. `liveRoom`
+   * is where the room's live messages reach the socket: the room itself, or
+   * the user's inbox for a direct message's `dm:a:b`.
    *
    * Order for no gap: the socket is already in the room (step 1, by the
    * caller); 2. this node's Redis subscription to the room is confirmed, so
@@ -99,11 +101,11 @@ export class RecentWindow {
    * or the stream's oldest entry is newer than `after`, or the stream expired):
    * what lies between `after` and `missed[0]` is in PostgreSQL history.
    */
-  async recover(room: string, after: string): Promise<JoinAck> {
+  async recover(room: string, after: string, liveRoom = room): Promise<JoinAck> {
     const { redis, maxMessages, timeoutMs } = this.options;
     const key = this.key(room);
     try {
-      await withTimeout(this.options.subscribed(room), timeoutMs);
+      await withTimeout(this.options.subscribed(liveRoom), timeoutMs);
       const read = redis
         .pipeline()
         .xrevrange(key, '+', `(${after}`, 'COUNT', maxMessages + 1)
