@@ -26,6 +26,7 @@ import {
   subscriptionReady,
 } from './fanout/adapter.js';
 import { route, type HttpRequestInfo, type RouteDeps } from './http/routes.js';
+import { registerWebRoutes } from './http/web.js';
 import { ChatProducer } from './kafka/producer.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { RecentWindow } from './recovery/window.js';
@@ -245,6 +246,7 @@ async function listenUws(
       });
     });
   };
+  registerWebRoutes(app);
   app.any('/*', handler);
 
   const listenSocket = await new Promise<us_listen_socket>((resolve, reject) => {
