@@ -12,6 +12,7 @@ import {
   type Logger,
   type RedisClient,
 } from '@parley/runtime';
+import { Cluster } from 'ioredis';
 import { Server, type ServerOptions } from 'socket.io';
 import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from 'uWebSockets.js';
 import { createAuthenticator } from './chat/auth.js';
@@ -357,8 +358,17 @@ async function readiness(
   const redis = (async () => {
     if (pub.status !== 'ready' || sub.status !== 'ready')
       return `redis: ${pub.status}/${sub.status}`;
+    // In a cluster every slot must be served: one PING would be answered by any
+    // live master while the rooms hashed to a dead one get nothing (fault suite).
+    // ioredis drops a dead master from its pool, so ask the cluster itself too.
+    const targets = pub instanceof Cluster ? pub.nodes('master') : [pub];
     try {
-      await withTimeout(pub.ping(), timeoutMs);
+      await withTimeout(Promise.all(targets.map((node) => node.ping())), timeoutMs);
+      if (pub instanceof Cluster) {
+        const info = await withTimeout(pub.cluster('INFO'), timeoutMs);
+        const state = /cluster_state:(\w+)/.exec(info)?.[1] ?? 'unknown';
+        if (state !== 'ok') return `redis: cluster_state:${state}`;
+      }
       return undefined;
     } catch (error) {
       return `redis: ${(error as Error).message}`;

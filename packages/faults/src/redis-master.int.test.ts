@@ -117,10 +117,14 @@ describe('a Redis master killed and restarted', () => {
     const traffic = setInterval(() => during.push(probe(x), probe(y)), 250);
     // The outage lasts while forty messages go into it (about five seconds).
     await waitFor('messages sent into the outage', () => during.length >= 40, 20_000);
-    const readyDuringOutage = [
-      (await fetch(`${a.url}/readyz`)).status,
-      (await fetch(`${b.url}/readyz`)).status,
-    ];
+    // A node cannot serve rooms on a dead master, so /readyz (which pings every master) says so.
+    const readyz = async () =>
+      Promise.all([a, b].map(async (node) => (await fetch(`${node.url}/readyz`)).status));
+    const notReadyAfterMs = await waitFor(
+      'both nodes to report not ready',
+      async () => ((await readyz()).every((s) => s === 503) ? Date.now() - killedAtMs : false),
+      15_000,
+    );
 
     // 3. Restart it on the same data; delivery must resume in both directions.
     const restartedAtMs = Date.now();
@@ -137,6 +141,7 @@ describe('a Redis master killed and restarted', () => {
       250,
     );
     clearInterval(traffic);
+    await waitFor('both nodes ready again', async () => (await readyz()).every((s) => s === 200));
 
     // 4. Every acknowledged id stored exactly once.
     await waitFor(
@@ -169,7 +174,7 @@ describe('a Redis master killed and restarted', () => {
         recoverAfterRestartMs: resumedAtMs - restartedAtMs,
         sentDuringOutage: during.length,
         undeliveredDuringOutage,
-        readyDuringOutage,
+        notReadyAfterMs,
       })}`,
     );
     expect(stored.lost).toEqual([]);
