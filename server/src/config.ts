@@ -53,6 +53,12 @@ const nodeSettings = z.object({
     .default(['*']),
   /** Connections this node accepts before refusing handshakes. Default 20000. */
   MAX_CONNECTIONS: positiveInt.default(20_000),
+  /**
+   * Connections one remote address may hold on this node; 0 turns the limit off. Default 0:
+   * behind a load balancer or NAT many users share an address, so set it where nodes face
+   * clients directly (e.g. 50).
+   */
+  MAX_CONNECTIONS_PER_IP: z.coerce.number().int().min(0).default(0),
 
   /** Largest message body in UTF-8 bytes; larger ones get TOO_LARGE. Default 4096. */
   MAX_BODY_BYTES: positiveInt.max(MAX_BODY_BYTES_CEILING).default(DEFAULT_MAX_BODY_BYTES),

@@ -87,7 +87,7 @@ export function createMetrics(nodeId: string, withDefaults: boolean) {
   };
 
   for (const reason of REJECT_REASONS) metrics.rejected.inc({ reason }, 0);
-  for (const reason of ['origin', 'capacity', 'unauthorized']) {
+  for (const reason of ['origin', 'capacity', 'per_ip', 'unauthorized']) {
     metrics.connectionsRefused.inc({ reason }, 0);
   }
   return metrics;

@@ -29,6 +29,7 @@ import {
 import { route, type HttpRequestInfo, type RouteDeps } from './http/routes.js';
 import { registerWebRoutes } from './http/web.js';
 import { ChatProducer } from './kafka/producer.js';
+import { ConnectionsPerAddress, remoteAddress, type EngineSocket } from './engine/per-address.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { RecentWindow } from './recovery/window.js';
 import { withTimeout } from './timeout.js';
@@ -107,12 +108,19 @@ export async function startNode(config: NodeConfig, parentLog?: Logger): Promise
     perMessageDeflate: false,
     cors: { origin: config.ALLOWED_ORIGINS.includes('*') ? true : config.ALLOWED_ORIGINS },
     adapter: createFanoutAdapter(config.REDIS_ADAPTER, pub, sub, config.REDIS_CHANNEL_PREFIX),
-    allowRequest: (_req, callback) => {
-      const full = io.engine.clientsCount >= config.MAX_CONNECTIONS;
-      if (full) metrics.connectionsRefused.inc({ reason: 'capacity' });
-      callback(full ? 'node at MAX_CONNECTIONS' : null, !full);
+    allowRequest: (req, callback) => {
+      if (io.engine.clientsCount >= config.MAX_CONNECTIONS) {
+        metrics.connectionsRefused.inc({ reason: 'capacity' });
+        return callback('node at MAX_CONNECTIONS', false);
+      }
+      if (!perIp.admits(remoteAddress(req))) {
+        metrics.connectionsRefused.inc({ reason: 'per_ip' });
+        return callback('too many connections from this address', false);
+      }
+      callback(null, true);
     },
   };
+  const perIp = new ConnectionsPerAddress(config.MAX_CONNECTIONS_PER_IP);
   const io = new Server(options);
 
   // 4. Kafka producer and PostgreSQL pool (history), then the chat protocol.
@@ -175,6 +183,11 @@ export async function startNode(config: NodeConfig, parentLog?: Logger): Promise
     if (allowOrigin(req.headers.origin)) return next();
     metrics.connectionsRefused.inc({ reason: 'origin' });
     next(new Error('origin not allowed'));
+  });
+  // allowRequest runs only on a handshake; a session counts from its creation to its close.
+  io.engine.on('connection', (raw: EngineSocket) => {
+    perIp.opened(raw.remoteAddress);
+    raw.once('close', () => perIp.closed(raw.remoteAddress));
   });
   const stopSweep = startSlowClientSweep(
     io,
