@@ -1,4 +1,10 @@
-import { ClientEvent, ServerEvent, type ChatError, type ChatMessage } from '@parley/protocol';
+import {
+  ClientEvent,
+  ServerEvent,
+  type ChatError,
+  type JoinAck,
+  type SequencedMessage,
+} from '@parley/protocol';
 import { io, type Socket } from 'socket.io-client';
 import { isChatMessage } from './history.js';
 
@@ -12,7 +18,7 @@ export interface ConnectionListener {
   state(state: ConnectionState, detail: string | undefined): void;
   /** Every established connection; `reconnect` is false only for the first one. */
   connected(reconnect: boolean): void;
-  message(message: ChatMessage): void;
+  message(message: SequencedMessage): void;
 }
 
 /** The outcome of an acknowledged emit; `transient` errors are worth sending again. */
@@ -78,8 +84,10 @@ export class Connection {
     this.#set('idle', undefined);
   }
 
-  join(room: string): Promise<AckResult<void>> {
-    return this.#emit(ClientEvent.Join, { room }, () => ({ value: undefined }));
+  /** With `after` (the last seq seen), the ack carries what was missed (issue 7 recovery). */
+  join(room: string, after?: string): Promise<AckResult<JoinAck>> {
+    const payload = after === undefined ? { room } : { room, after };
+    return this.#emit(ClientEvent.Join, payload, (ack) => ({ value: ack as unknown as JoinAck }));
   }
 
   leave(room: string): Promise<AckResult<void>> {

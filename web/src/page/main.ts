@@ -1,10 +1,14 @@
 import {
   DEFAULT_MAX_BODY_BYTES,
   ROOM_PATTERN,
+  SEQ_PATTERN,
   USER_ID_PATTERN,
+  compareSeq,
   isInboxRoom,
-  type ChatMessage,
+  type JoinAck,
+  type SequencedMessage,
 } from '@parley/protocol';
+import { isChatMessage } from './history.js';
 import { Connection, type ConnectionListener, type ConnectionState } from './connection.js';
 import { fetchHistory } from './history.js';
 import { Timeline, type Change } from './timeline.js';
@@ -35,6 +39,8 @@ class ChatPage implements ConnectionListener {
   #loaded = false;
   /** Cursor of the next older page; undefined once the start of the room is shown. */
   #older: string | undefined;
+  /** The highest broadcast seq seen in the room: the `after` of a rejoin (recovery window). */
+  #lastSeq: string | undefined;
   #wasConnected = false;
   /** Ids sent on the current connection and not answered yet: never sent twice at once. */
   readonly #inFlight = new Set<string>();
@@ -106,9 +112,15 @@ class ChatPage implements ConnectionListener {
     void this.#joinRoom(reconnect);
   }
 
-  message(message: ChatMessage): void {
+  message(message: SequencedMessage): void {
     if (message.room !== this.#room) return;
+    this.#noteSeq(message.seq);
     this.#show(this.#timeline.confirm(message));
+  }
+
+  #noteSeq(seq: unknown): void {
+    if (typeof seq !== 'string' || !SEQ_PATTERN.test(seq)) return;
+    if (this.#lastSeq === undefined || compareSeq(seq, this.#lastSeq) > 0) this.#lastSeq = seq;
   }
 
   // Joining
@@ -145,6 +157,7 @@ class ChatPage implements ConnectionListener {
     this.#timeline = new Timeline();
     this.#loaded = false;
     this.#older = undefined;
+    this.#lastSeq = undefined;
     this.#list.clear();
     delete this.#el.chat.dataset.joined;
 
@@ -159,7 +172,8 @@ class ChatPage implements ConnectionListener {
     const room = this.#room;
     if (room === undefined) return;
 
-    const joined = await this.#connection.join(room);
+    const after = this.#loaded ? this.#lastSeq : undefined;
+    const joined = await this.#connection.join(room, after);
     if (room !== this.#room) return;
     if (!joined.ok) {
       this.#list.notice(`Could not join #${room}: ${joined.error.message}`, 'warning');
@@ -167,7 +181,9 @@ class ChatPage implements ConnectionListener {
     }
 
     if (!this.#loaded) await this.#loadRecent(room);
-    else await this.#catchUp(room, reconnect);
+    else if (!this.#recovered(room, joined.value, after, reconnect)) {
+      await this.#catchUp(room, reconnect);
+    }
     if (room !== this.#room) return;
     this.#resendPending();
 
@@ -175,6 +191,32 @@ class ChatPage implements ConnectionListener {
     const first = this.#el.chat.dataset.joined !== room;
     this.#el.chat.dataset.joined = room;
     if (first && document.activeElement !== this.#el.body) this.#el.body.focus();
+  }
+
+  /**
+   * Applies what the node's recovery window returned in the join ack; false
+   * when it could not cover the gap (window disabled, unreadable or truncated),
+   * and history must fill it instead.
+   */
+  #recovered(room: string, ack: JoinAck, after: string | undefined, reconnect: boolean): boolean {
+    if (after === undefined || ack.missed === undefined || ack.truncated === true) return false;
+    if (ack.recovery !== undefined) return false;
+
+    let filled = 0;
+    for (const message of ack.missed) {
+      if (!isChatMessage(message) || message.room !== room) continue;
+      this.#noteSeq((message as SequencedMessage).seq);
+      const change = this.#timeline.confirm(message);
+      if (change.kind === 'added') filled += 1;
+      this.#show(change);
+    }
+    if (reconnect) this.#reportFilled(room, filled, 'recovery');
+    return true;
+  }
+
+  #reportFilled(room: string, filled: number, source: 'recovery' | 'history'): void {
+    const missed = filled === 1 ? '1 missed message' : `${filled} missed messages`;
+    this.#list.notice(`Reconnected to #${room}; ${missed} filled in.`).dataset.source = source;
   }
 
   // History
@@ -216,9 +258,7 @@ class ChatPage implements ConnectionListener {
       return;
     }
 
-    if (!reconnect) return;
-    const missed = filled === 1 ? '1 missed message' : `${filled} missed messages`;
-    this.#list.notice(`Reconnected to #${room}; ${missed} filled in.`);
+    if (reconnect) this.#reportFilled(room, filled, 'history');
   }
 
   async #loadOlder(): Promise<void> {

@@ -90,13 +90,14 @@ export class MessageList {
   }
 
   /** A line about the connection or an error, placed after the newest message. */
-  notice(text: string, kind: 'info' | 'warning' = 'info'): void {
+  notice(text: string, kind: 'info' | 'warning' = 'info'): HTMLLIElement {
     const stick = this.#atBottom();
     const item = document.createElement('li');
     item.className = `notice notice-${kind}`;
     item.textContent = text;
     this.list.append(item);
     if (stick) this.scrollToBottom();
+    return item;
   }
 
   scrollToBottom(): void {
