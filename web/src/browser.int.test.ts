@@ -311,6 +311,34 @@ describe.skipIf(notBuilt !== undefined)('chat page in Chromium, two nodes', () =
     expect(pageErrors).toEqual([]);
   }, 90_000);
 
+  it('fills the gap from history when it has no seq to recover from', async () => {
+    const room = `web-${suffix}-fallback`;
+    const a = await openPage(PORT_A);
+    const b = await openPage(PORT_B);
+    await join(a.page, 'ada', room);
+    await join(b.page, 'grace', room);
+
+    // B has seen nothing in the room, so its rejoin cannot ask the window for `after`.
+    await nodeB.stop();
+    await b.page.waitForSelector('#messages .notice-warning');
+    await send(a.page, 'stored while you were away');
+    await storedCount(room, 1);
+
+    nodeB.start();
+    await nodeB.waitHttpOk(`http://127.0.0.1:${PORT_B}/readyz`);
+    await waitForBody(b.page, 'stored while you were away');
+    const last = await b.page.$$eval('#messages .notice', (els) =>
+      els.map((e) => ({ text: e.textContent, source: (e as HTMLElement).dataset.source })).at(-1),
+    );
+    expect(last).toEqual({
+      text: `Reconnected to #${room}; 1 missed message filled in.`,
+      source: 'history',
+    });
+
+    await Promise.all([a.context.close(), b.context.close()]);
+    expect(pageErrors).toEqual([]);
+  }, 90_000);
+
   /** Waits until the writer has stored `count` messages of `room` (history reads PostgreSQL). */
   async function storedCount(room: string, count: number): Promise<void> {
     const url = `http://127.0.0.1:${PORT_A}/api/rooms/${room}/messages?limit=200`;
