@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { startScratchKafka, type ScratchService } from '@parley/stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChatClient } from './harness/client.js';
-import { checkStored } from './harness/oracle.js';
+import { settleAndCheck } from './harness/oracle.js';
 import { healthy, stack, startNode, startWriter, type Proc } from './harness/processes.js';
 import { uid, waitFor } from './harness/wait.js';
 
@@ -96,25 +96,9 @@ describe('the Kafka broker stopped for ten seconds', () => {
 
     // 3. Drain: refused messages are retried with their ids until acked.
     timers.forEach(clearInterval);
-    await waitFor(
-      'every message acknowledged',
-      () => {
-        clients.forEach((c) => c.retryPending());
-        return clients.every((c) => c.pending.size === 0);
-      },
-      60_000,
-      1000,
-    );
-    const acked = clients.flatMap((c) => [...c.acked.keys()]);
-    const stored = await waitFor(
-      'every acknowledged id stored',
-      async () => {
-        const check = await checkStored(stack.DATABASE_URL ?? '', prefix, acked);
-        return check.lost.length === 0 ? check : false;
-      },
-      60_000,
-      500,
-    );
+    const { acked, stored } = await settleAndCheck(clients, stack.DATABASE_URL ?? '', prefix, {
+      ackTimeoutMs: 60_000,
+    });
 
     console.log(
       `FAULT-RESULT ${JSON.stringify({

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChatClient } from './harness/client.js';
-import { checkStored } from './harness/oracle.js';
+import { settleAndCheck } from './harness/oracle.js';
 import { createTopic, stack, startNode, startWriter, type Proc } from './harness/processes.js';
 import { uid, waitFor } from './harness/wait.js';
 
@@ -96,27 +96,11 @@ describe.each(CASES)(
         return clients.reduce((n, c) => n + c.acked.size, 0) >= ackedNow + CLIENTS;
       });
       timers.forEach(clearInterval);
-      await waitFor(
-        'every sent message acknowledged',
-        () => {
-          clients.forEach((c) => c.retryPending());
-          return clients.every((c) => c.pending.size === 0);
-        },
-        30_000,
-        1000,
-      );
 
       // 4. The oracle: every acked id in PostgreSQL exactly once.
-      const acked = clients.flatMap((c) => [...c.acked.keys()]);
-      const stored = await waitFor(
-        'every acknowledged id stored',
-        async () => {
-          const check = await checkStored(stack.DATABASE_URL ?? '', prefix, acked);
-          return check.lost.length === 0 ? check : false;
-        },
-        30_000,
-        500,
-      );
+      const { acked, stored } = await settleAndCheck(clients, stack.DATABASE_URL ?? '', prefix, {
+        storeTimeoutMs: 30_000,
+      });
 
       // 5. No gaps for the clients that stayed: they saw every acknowledged message.
       const gaps = await waitFor('stayed clients saw every acked id', () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { startScratchPostgres, type ScratchService } from '@parley/stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChatClient } from './harness/client.js';
-import { checkStored } from './harness/oracle.js';
+import { checkStored, settleAndCheck } from './harness/oracle.js';
 import { createTopic, healthy, startNode, startWriter, type Proc } from './harness/processes.js';
 import { uid, waitFor } from './harness/wait.js';
 
@@ -105,25 +105,7 @@ describe('PostgreSQL stopped', () => {
     await postgres.start();
     const restartedAtMs = Date.now();
     timers.forEach(clearInterval);
-    await waitFor(
-      'every message acknowledged',
-      () => {
-        clients.forEach((c) => c.retryPending());
-        return clients.every((c) => c.pending.size === 0);
-      },
-      30_000,
-      1000,
-    );
-    const acked = clients.flatMap((c) => [...c.acked.keys()]);
-    const stored = await waitFor(
-      'every acknowledged id stored',
-      async () => {
-        const check = await checkStored(db, prefix, acked).catch(() => undefined);
-        return check !== undefined && check.lost.length === 0 ? check : false;
-      },
-      90_000,
-      500,
-    );
+    const { acked, stored } = await settleAndCheck(clients, db, prefix, { storeTimeoutMs: 90_000 });
     const caughtUpMs = Date.now() - restartedAtMs;
     const historyAfter = await waitFor(
       'history to answer 200 again',

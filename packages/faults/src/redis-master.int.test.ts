@@ -5,7 +5,7 @@ import { startScratchRedisCluster, type ScratchService } from '@parley/stack';
 import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChatClient } from './harness/client.js';
-import { checkStored } from './harness/oracle.js';
+import { settleAndCheck } from './harness/oracle.js';
 import { createTopic, stack, startNode, startWriter, type Proc } from './harness/processes.js';
 import { uid, waitFor } from './harness/wait.js';
 
@@ -144,21 +144,9 @@ describe('a Redis master killed and restarted', () => {
     await waitFor('both nodes ready again', async () => (await readyz()).every((s) => s === 200));
 
     // 4. Every acknowledged id stored exactly once.
-    await waitFor(
-      'every probe acknowledged',
-      () => clients.every((c) => c.pending.size === 0),
-      30_000,
-    );
-    const acked = clients.flatMap((c) => [...c.acked.keys()]);
-    const stored = await waitFor(
-      'every acknowledged id stored',
-      async () => {
-        const check = await checkStored(stack.DATABASE_URL ?? '', prefix, acked);
-        return check.lost.length === 0 ? check : false;
-      },
-      30_000,
-      500,
-    );
+    const { acked, stored } = await settleAndCheck(clients, stack.DATABASE_URL ?? '', prefix, {
+      storeTimeoutMs: 30_000,
+    });
     const undeliveredDuringOutage = during.filter(
       (id) => ![x, y].every((c) => c.received.some((m) => m.id === id)),
     ).length;

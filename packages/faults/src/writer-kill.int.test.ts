@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChatClient } from './harness/client.js';
-import { checkStored } from './harness/oracle.js';
+import { checkStored, settleAndCheck } from './harness/oracle.js';
 import {
   createTopic,
   metric,
@@ -94,25 +94,7 @@ describe('kill -9 of the writer mid-batch, then a restart', () => {
 
     // 3. Stop, drain, and apply the oracle.
     timers.forEach(clearInterval);
-    await waitFor(
-      'every message acknowledged',
-      () => {
-        clients.forEach((c) => c.retryPending());
-        return clients.every((c) => c.pending.size === 0);
-      },
-      30_000,
-      1000,
-    );
-    const acked = clients.flatMap((c) => [...c.acked.keys()]);
-    const stored = await waitFor(
-      'every acknowledged id stored',
-      async () => {
-        const check = await checkStored(db, prefix, acked);
-        return check.lost.length === 0 ? check : false;
-      },
-      60_000,
-      500,
-    );
+    const { acked, stored } = await settleAndCheck(clients, db, prefix);
 
     console.log(
       `FAULT-RESULT ${JSON.stringify({

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { waitFor } from './wait.js';
 
 export interface StoreCheck {
   /** Rows whose id starts with the run's prefix. */
@@ -33,4 +34,53 @@ export async function checkStored(
   } finally {
     await client.end();
   }
+}
+
+/** The part of a test client the settle step needs (harness/client.ts). */
+export interface SettlingClient {
+  pending: Map<string, unknown>;
+  acked: Map<string, unknown>;
+  retryPending(): void;
+}
+
+export interface SettleOptions {
+  /** How long every pending message may take to be acknowledged. Default 30 s. */
+  ackTimeoutMs?: number;
+  /** How long every acknowledged id may take to reach PostgreSQL. Default 60 s. */
+  storeTimeoutMs?: number;
+}
+
+/**
+ * The end of every fault test: resend (same ids) whatever is still pending
+ * until all of it is acknowledged, then wait until every acknowledged id is
+ * stored, and return the oracle's count. A database that is briefly
+ * unreachable only delays the answer.
+ */
+export async function settleAndCheck(
+  clients: SettlingClient[],
+  databaseUrl: string,
+  prefix: string,
+  options: SettleOptions = {},
+): Promise<{ acked: string[]; stored: StoreCheck }> {
+  await waitFor(
+    'every sent message acknowledged',
+    () => {
+      clients.forEach((c) => c.retryPending());
+      return clients.every((c) => c.pending.size === 0);
+    },
+    options.ackTimeoutMs ?? 30_000,
+    1000,
+  );
+
+  const acked = clients.flatMap((c) => [...c.acked.keys()]);
+  const stored = await waitFor(
+    'every acknowledged id stored',
+    async () => {
+      const check = await checkStored(databaseUrl, prefix, acked).catch(() => undefined);
+      return check !== undefined && check.lost.length === 0 ? check : false;
+    },
+    options.storeTimeoutMs ?? 60_000,
+    500,
+  );
+  return { acked, stored };
 }
