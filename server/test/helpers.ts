@@ -12,20 +12,7 @@ export function uid(): string {
   return randomUUID().slice(0, 8);
 }
 
-/** Polls `condition` until it holds; fails with `what` at the deadline. No fixed sleeps. */
-export async function waitFor<T>(
-  what: string,
-  condition: () => T | undefined | false | Promise<T | undefined | false>,
-  deadlineMs = 10_000,
-): Promise<T> {
-  const until = Date.now() + deadlineMs;
-  for (;;) {
-    const value = await condition();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > until) throw new Error(`timed out after ${deadlineMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
+export { waitFor } from '@parley/runtime';
 
 /** A topic of this test file's own (3 partitions), so suites can run in parallel. */
 export async function createTopic(brokers = stack.KAFKA_BROKERS): Promise<string> {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import pg from 'pg';
 import { encodeRecord } from '@parley/protocol';
-import { createLogger, serviceEnv } from '@parley/runtime';
+import { createLogger, serviceEnv, waitFor as pollUntil } from '@parley/runtime';
 import { parseWriterConfig, type WriterConfig } from '../config.js';
 
 /** Settings of the running local stack (or of the environment). */
@@ -83,17 +83,13 @@ export async function produce(
 }
 
 /** Polls `check` until it returns true or the deadline passes; no fixed sleeps. */
+/** The shared poller with this harness's defaults: 60 s for a step, checked every 100 ms. */
 export async function waitFor(
   what: string,
   check: () => Promise<boolean> | boolean,
   deadlineMs = 60_000,
 ): Promise<void> {
-  const until = Date.now() + deadlineMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  await pollUntil(what, check, deadlineMs, 100);
 }
 
 export async function storedIds(db: pg.ClientBase, table: string): Promise<string[]> {
