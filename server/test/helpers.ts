@@ -1,18 +1,18 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { createKafka, serviceEnv } from '@parley/runtime';
+import { createKafka, serviceEnv, waitFor } from '@parley/runtime';
 import { io as connectClient, type Socket } from 'socket.io-client';
 import { loadConfig, startNode, type ChatNode } from '../src/index.js';
 
 /** The shared local stack's settings (.stack/env), overridable from the environment. */
+export { waitFor };
+
 export const stack = serviceEnv();
 
 export function uid(): string {
   return randomUUID().slice(0, 8);
 }
-
-export { waitFor } from '@parley/runtime';
 
 /** A topic of this test file's own (3 partitions), so suites can run in parallel. */
 export async function createTopic(brokers = stack.KAFKA_BROKERS): Promise<string> {
