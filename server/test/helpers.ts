@@ -99,7 +99,9 @@ export async function childNode(env: Record<string, string>, waitReady = true): 
       return exited;
     },
   };
-  if (waitReady) {
+  if (!waitReady) return node;
+
+  try {
     await waitFor(
       `node ${url} ready (output: ${output.slice(-500)})`,
       async () => {
@@ -108,6 +110,11 @@ export async function childNode(env: Record<string, string>, waitReady = true): 
       },
       30_000,
     );
+  } catch (error) {
+    // The caller never gets a handle to stop it, so a node that never got ready dies here.
+    child.kill('SIGKILL');
+    await exited;
+    throw error;
   }
   return node;
 }
