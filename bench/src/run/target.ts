@@ -1,3 +1,4 @@
+import type { Admin } from 'kafkajs';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createKafka, kafkaSettings, parseConfig } from '@parley/runtime';
@@ -358,30 +359,34 @@ function assemble(
   };
 }
 
-export async function createTopic(
+/** Runs `work` with a connected Kafka admin client for `env`, and disconnects it after. */
+async function withAdmin(
   env: Record<string, string | undefined>,
-  topic: string,
+  work: (admin: Admin) => Promise<unknown>,
 ): Promise<void> {
   const admin = createKafka(parseConfig(kafkaSettings, env), 'parley-bench').admin();
   await admin.connect();
   try {
-    await admin.createTopics({ topics: [{ topic, numPartitions: 12 }], waitForLeaders: true });
+    await work(admin);
   } finally {
     await admin.disconnect();
   }
+}
+
+export async function createTopic(
+  env: Record<string, string | undefined>,
+  topic: string,
+): Promise<void> {
+  await withAdmin(env, (admin) =>
+    admin.createTopics({ topics: [{ topic, numPartitions: 12 }], waitForLeaders: true }),
+  );
 }
 
 export async function deleteTopic(
   env: Record<string, string | undefined>,
   topic: string,
 ): Promise<void> {
-  const admin = createKafka(parseConfig(kafkaSettings, env), 'parley-bench').admin();
-  await admin.connect();
-  try {
-    await admin.deleteTopics({ topics: [topic], timeout: 10_000 });
-  } finally {
-    await admin.disconnect();
-  }
+  await withAdmin(env, (admin) => admin.deleteTopics({ topics: [topic], timeout: 10_000 }));
 }
 
 /** The local stack's Prometheus reads file_sd targets from .stack/prometheus (packages/stack). */
